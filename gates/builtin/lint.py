@@ -1,0 +1,115 @@
+"""The lint gate: ruff on the Python files the branch changes.
+
+The repo's own ruff config is honoured — the *base's* copy of it, like every
+policy here: a branch cannot silence its own lint by editing `[tool.ruff]`.
+Without a ruff config the rule set is pinned (`select`), because ruff's default
+set changes between versions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+from gates import baseline, git
+from gates.gate import GateContext, GateError
+from gates.model import Finding, GateResult, Severity, Status
+
+RUFF_CONFIGS = ("ruff.toml", ".ruff.toml", "pyproject.toml")
+DEFAULT_SELECT = ["E4", "E7", "E9", "F"]
+
+
+def severity_of(code: str | None) -> Severity:
+    if not code or code.startswith("E9"):
+        return Severity.HIGH  # the file does not even parse
+    if code.startswith(("F", "S", "B")):
+        return Severity.MEDIUM
+    return Severity.LOW
+
+
+def parse(raw: str, root: Path) -> list[Finding]:
+    try:
+        items = json.loads(raw or "[]")
+    except json.JSONDecodeError as e:
+        raise GateError(f"ruff printed something that is not JSON: {e}") from None
+    findings = []
+    for item in items:
+        path = Path(item["filename"])
+        rel = path.relative_to(root).as_posix() if path.is_absolute() else path.as_posix()
+        code = item.get("code")
+        findings.append(Finding(
+            gate="lint", rule=code or "syntax-error", tool="ruff",
+            message=item.get("message", ""), severity=severity_of(code), path=rel,
+            line=(item.get("location") or {}).get("row"),
+            end_line=(item.get("end_location") or {}).get("row"),
+            extra={"url": item["url"]} if item.get("url") else {},
+        ))
+    return findings
+
+
+class Lint:
+    name = "lint"
+    needs_app = False
+    defaults: ClassVar[dict[str, Any]] = {
+        "paths": ["*.py", "*.pyi"],
+        "select": [],  # ruff rule codes; empty: the repo's ruff config, else DEFAULT_SELECT
+        "ignore": [],
+        "timeout": 300.0,
+    }
+
+    def applies(self, ctx: GateContext) -> bool:
+        return bool(ctx.changed_matching(ctx.config["paths"]))
+
+    def run(self, ctx: GateContext) -> GateResult:
+        files = ctx.changed_matching(ctx.config["paths"])
+        args = self._args(ctx)
+        branch = self._ruff(ctx, ctx.worktree, files, args)
+        base_dir = ctx.workspace.scratch / "lint-base"
+        ctx.workspace.base_files(files, base_dir)
+        existing = [f for f in files if (base_dir / f).is_file()]
+        base = self._ruff(ctx, base_dir, existing, args) if existing else []
+        baseline.fingerprint(branch, ctx.worktree)
+        baseline.fingerprint(base, base_dir)
+        baseline.mark_new(branch, base)
+        version = ctx.run(["ruff", "--version"]).stdout.split()[-1]
+        return GateResult(
+            gate=self.name, status=Status.PASS, findings=branch,
+            metrics={"files": len(files), "tools": {"ruff": version}},
+        )
+
+    def _args(self, ctx: GateContext) -> list[str]:
+        args: list[str] = []
+        ws = ctx.workspace
+        config = None
+        for name in RUFF_CONFIGS:
+            text = git.show(ws.repo, ws.subject.base_commit, name)
+            if text is not None and (name != "pyproject.toml" or "[tool.ruff" in text):
+                config = ws.scratch / "lint-config" / name
+                config.parent.mkdir(parents=True, exist_ok=True)
+                config.write_text(text, encoding="utf-8")
+                break
+        if config is not None:
+            args += ["--config", str(config)]
+        else:
+            args += ["--isolated"]
+        select = ctx.config["select"] or ([] if config else DEFAULT_SELECT)
+        if select:
+            args += ["--select", ",".join(select)]
+        if ctx.config["ignore"]:
+            args += ["--ignore", ",".join(ctx.config["ignore"])]
+        return args
+
+    def _ruff(self, ctx: GateContext, root: Path, files: list[str], args: list[str]
+              ) -> list[Finding]:
+        res = ctx.run(
+            ["ruff", "check", "--output-format", "json", "--no-cache", "--force-exclude",
+             *args, "--", *files],
+            cwd=root,
+        )
+        if res.returncode not in (0, 1):
+            raise GateError(f"ruff failed (exit {res.returncode}): {res.stderr.strip()[-400:]}")
+        return parse(res.stdout, root.resolve())
+
+
+GATE = Lint()

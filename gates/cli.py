@@ -1,0 +1,98 @@
+"""Argument parsing only; each subcommand is one function in gates.commands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Sequence
+
+from gates import __version__, proc
+from gates.config import ConfigError
+from gates.git import GitError
+from gates.subject import SubjectError
+
+EXIT_PASS, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+USER_ERRORS = (ConfigError, SubjectError, GitError)
+
+
+class UsageError(Exception):
+    """Bad arguments a user can fix: one line, exit 2."""
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo", default=".", metavar="DIR",
+                   help="the repository (default: the one around the current folder)")
+    p.add_argument("--base", default=None,
+                   help="the base branch (default: from the config, else main)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gates",
+        description="Quality gates for repositories where several coding agents work "
+                    "side by side. Exit codes: 0 pass, 1 blocked, 2 usage or config error, "
+                    "3 internal error.",
+    )
+    p.add_argument("--version", action="version", version=f"gates {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the gates on branches and publish the verdicts",
+                         description="Run the gates on what a branch would merge.")
+    _common(run)
+    which = run.add_mutually_exclusive_group(required=True)
+    which.add_argument("--branch", action="append", metavar="AGENT/TOPIC",
+                       help="a branch to judge (repeatable)")
+    which.add_argument("--all", action="store_true",
+                       help="every branch of the configured agents")
+    run.add_argument("--gate", metavar="NAMES", help="only these gates (comma-separated)")
+    run.add_argument("--jobs", "-j", type=int, default=0,
+                     help="gates run at once (default: the config, else the CPU count)")
+    run.add_argument("--no-status", action="store_true",
+                     help="do not write the coordination files (reports only)")
+    run.add_argument("--commit", action="store_true",
+                     help="commit the coordination files (and nothing else)")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    run.set_defaults(func="run")
+
+    status = sub.add_parser("status", help="the latest verdict of every branch")
+    _common(status)
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(func="status")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if not getattr(args, "func", None):
+        p.print_help()
+        return EXIT_USAGE
+    if getattr(args, "jobs", 0) < 0:
+        p.error("--jobs must be 0 or more")
+    module = importlib.import_module(f"gates.commands.{args.func}")
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return int(module.main(args))
+    except (*USER_ERRORS, UsageError) as e:
+        print(f"gates: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        proc.kill_all()
+        print("gates: interrupted; every process it started was stopped", file=sys.stderr)
+        return 130
+    except Exception as e:  # fail closed: never a pass, one line, details on request
+        proc.kill_all()
+        print(f"gates: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        if os.environ.get("GATES_DEBUG"):
+            traceback.print_exc()
+        else:
+            print("gates: set GATES_DEBUG=1 to see the traceback", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,85 @@
+"""`gates run`: judge branches, publish, exit 0 (all pass) or 1 (any blocked)."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+from pathlib import Path
+
+from gates import git, publish, runner, subject
+from gates.commands.common import Repo, open_repo
+from gates.console import LiveProgress, console, err, print_reasons, verdict_table
+from gates.model import Verdict
+
+
+def agent_branches(repo: Repo) -> list[str]:
+    """Branches `<agent>/<topic>` of the configured agents (any prefix if none)."""
+    agents = {a.lower() for a in repo.config["agents"]}
+    base = repo.config["base"]
+    out = []
+    for name in git.branches(repo.root):
+        if name == base or "/" not in name:
+            continue
+        prefix = name.split("/", 1)[0].lower()
+        if not agents or prefix in agents:
+            out.append(name)
+    return out
+
+
+def app_factory() -> object | None:
+    try:
+        from gates import app
+    except ImportError:
+        return None
+    return getattr(app, "start", None)
+
+
+def judge(repo: Repo, branches: list[str], args: argparse.Namespace) -> list[Verdict]:
+    only = [g.strip() for g in args.gate.split(",") if g.strip()] if args.gate else None
+    progress = LiveProgress(quiet=args.quiet)
+    verdicts = []
+    try:
+        for branch in branches:
+            v = runner.run_branch(repo.root, repo.config, repo.gates, branch, only=only,
+                                  jobs=args.jobs or repo.config["jobs"], progress=progress,
+                                  app_factory=app_factory())  # type: ignore[arg-type]
+            publish.write_reports(repo.root, v)
+            _, warnings = publish.update_cluster(
+                repo.root, repo.config, v, status_files=not args.no_status,
+                stale=partial(subject.stale, repo.root))
+            for w in warnings:
+                err.print(f"[yellow]gates: repaired {w}[/]")
+            verdicts.append(v)
+    finally:
+        progress.stop()
+    return verdicts
+
+
+def main(args: argparse.Namespace) -> int:
+    repo = open_repo(args.repo, args.base)
+    subject.sweep(repo.root)
+    if args.all:
+        branches = agent_branches(repo)
+        if not branches:
+            err.print("gates: no agent branches (<agent>/<topic>) to run")
+            return 0
+    else:
+        branches = args.branch
+    verdicts = judge(repo, branches, args)
+    console.print(verdict_table(verdicts))
+    for v in verdicts:
+        print_reasons(v)
+        console.print(f"[dim]report: {Path(v.report_dir) / 'summary.md'}[/]")
+    if args.commit and not args.no_status:
+        files = [repo.root / repo.config["status_dir"] / n for n in status_files(repo)]
+        sha = git.commit_files(repo.root, files, "gates: update coordination files")
+        if sha:
+            console.print(f"[dim]committed the coordination files as {sha[:8]}[/]")
+    return 0 if all(v.passed for v in verdicts) else 1
+
+
+def status_files(repo: Repo) -> list[str]:
+    folder = repo.root / repo.config["status_dir"]
+    names = ["CLUSTER_STATUS.md", "CLUSTER_ISSUES.md"]
+    names += sorted(p.name for p in folder.glob("AGENT_STATUS_*.md"))
+    return names

@@ -1,0 +1,219 @@
+"""The policy: `gates.toml` or `[tool.gates]` in `pyproject.toml`, read from a git ref.
+
+The config that judges a branch is always the *base* branch's: a branch cannot
+weaken its own gates. Every key is declared here with its default; its type is
+the default's type. Unknown keys and wrong types end in one line naming the file,
+the key and the problem (`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILES = ("gates.toml", "pyproject.toml")
+ANY = object()  # a default that accepts any type
+
+
+class ConfigError(Exception):
+    """Bad config: the message names file, key and problem."""
+
+
+# Gate keys every gate understands; a gate adds its own through `Gate.defaults`.
+GATE_COMMON: dict[str, Any] = {
+    "enabled": True,
+    "blocking": True,
+    "timeout": 600.0,
+    "paths": [],  # globs; the gate applies only when a changed file matches (empty: always)
+    "exclude": [],  # globs never handed to the gate
+    "block_on": "new",  # "new" | "all"
+    "threshold": "low",  # lowest severity that blocks
+    "path_thresholds": {},  # glob -> severity, stricter thresholds for some paths
+    "skip_blocks": False,  # does a skipped gate block?
+}
+
+# The top level. Nested tables are dicts of their own keys and defaults; a value of
+# `dict` means a table whose keys are free-form (names chosen by the user).
+TOP: dict[str, Any] = {
+    "base": "main",
+    "agents": dict,  # name -> role
+    "reporter": "gates",  # who "Reported By" names in CLUSTER_ISSUES.md
+    "status_dir": ".",
+    "reports_dir": "reports",
+    "jobs": 0,  # 0: the number of CPUs
+    "policy_change_blocks": True,
+    "env_allow": [],  # extra environment variables handed to tools and the app
+    "app": {
+        "command": [],
+        "health": "/health",
+        "ready_timeout": 30.0,
+        "env": dict,
+        "cwd": ".",
+    },
+    "gates": dict,  # gate name -> its table, checked against the installed gates
+    "suppress": ANY,  # [[suppress]] entries, checked by the suppression module
+}
+
+
+@dataclass
+class Config:
+    raw: dict[str, Any]
+    source: str  # "gates.toml@main", "defaults", …
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def gate(self, name: str, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A gate's section: common defaults, then the gate's, then the user's."""
+        merged = {**GATE_COMMON, **(defaults or {})}
+        merged.update(self.values["gates"].get(name, {}))
+        return merged
+
+    @property
+    def digest(self) -> str:
+        blob = json.dumps(self.raw, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _type_name(v: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "a list", dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _check(value: Any, default: Any, where: str, key: str) -> Any:
+    if default is ANY:
+        return value
+    if default is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: '{key}' must be a table, not {_type_name(value)}")
+        return value
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: '{key}' must be a table, not {_type_name(value)}")
+        return _check_table(value, default, where, f"{key}.")
+    if isinstance(default, bool) or isinstance(value, bool):
+        if type(value) is not type(default):
+            raise ConfigError(
+                f"{where}: '{key}' must be {_type_name(default)}, not {_type_name(value)}")
+        return value
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if isinstance(default, list) and isinstance(value, str):
+        raise ConfigError(f"{where}: '{key}' must be a list, not a string (write [\"{value}\"])")
+    if default is not None and not isinstance(value, type(default)):
+        raise ConfigError(
+            f"{where}: '{key}' must be {_type_name(default)}, not {_type_name(value)}")
+    return value
+
+
+def _check_table(table: Mapping[str, Any], schema: Mapping[str, Any], where: str,
+                 prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise ConfigError(f"{where}: unknown key '{prefix}{key}' (known: {known})")
+        out[key] = _check(value, schema[key], where, prefix + key)
+    for key, default in schema.items():
+        if key not in out:
+            out[key] = {} if default is dict else (
+                None if default is ANY else _default_copy(default))
+    return out
+
+
+def _default_copy(default: Any) -> Any:
+    if isinstance(default, dict):
+        return _check_table({}, default, "")
+    return list(default) if isinstance(default, list) else default
+
+
+def parse(
+    text: str,
+    filename: str,
+    gate_defaults: Mapping[str, Mapping[str, Any]] | None = None,
+    source: str | None = None,
+) -> Config:
+    """Parse and validate one config text. `gate_defaults`: installed gate -> its defaults."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{filename}: not valid TOML: {e}") from None
+    if filename.endswith("pyproject.toml"):
+        doc = doc.get("tool", {}).get("gates", {})
+        if not isinstance(doc, dict):
+            raise ConfigError(f"{filename}: [tool.gates] must be a table")
+    return validate(doc, filename, gate_defaults, source or filename)
+
+
+def validate(
+    doc: dict[str, Any],
+    where: str,
+    gate_defaults: Mapping[str, Mapping[str, Any]] | None = None,
+    source: str = "",
+) -> Config:
+    values = _check_table(doc, TOP, where)
+    gates: dict[str, Any] = {}
+    for name, section in values["gates"].items():
+        if gate_defaults is not None and name not in gate_defaults:
+            known = ", ".join(sorted(gate_defaults))
+            raise ConfigError(f"{where}: unknown gate 'gates.{name}' (installed: {known})")
+        if not isinstance(section, dict):
+            raise ConfigError(f"{where}: 'gates.{name}' must be a table")
+        schema = {**GATE_COMMON, **((gate_defaults or {}).get(name) or {})}
+        if gate_defaults is None:  # gates not known yet: accept their keys as they are
+            schema.update({k: ANY for k in section if k not in schema})
+        checked = _check_table(section, schema, where, f"gates.{name}.")
+        # keep only what the user wrote; defaults are merged at use (Config.gate)
+        gates[name] = {k: checked[k] for k in section}
+        _check_gate_values(gates[name], where, f"gates.{name}.")
+    values["gates"] = gates
+    for key, role in values["agents"].items():
+        if not isinstance(role, str):
+            raise ConfigError(f"{where}: 'agents.{key}' must be a string (the agent's role)")
+    return Config(raw=doc, source=source or where, values=values)
+
+
+def _check_gate_values(section: Mapping[str, Any], where: str, prefix: str) -> None:
+    from gates.model import Severity
+
+    if section.get("block_on", "new") not in ("new", "all"):
+        raise ConfigError(f"{where}: '{prefix}block_on' must be \"new\" or \"all\"")
+    try:
+        Severity.parse(section.get("threshold", "low"))
+        for sev in section.get("path_thresholds", {}).values():
+            Severity.parse(sev)
+    except ValueError as e:
+        raise ConfigError(f"{where}: '{prefix}threshold': {e}") from None
+    timeout = section.get("timeout", 1.0)
+    if timeout <= 0:
+        raise ConfigError(f"{where}: '{prefix}timeout' must be greater than 0")
+
+
+def load(
+    read: Callable[[str], str | None],
+    label: str,
+    gate_defaults: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Config:
+    """Load from whatever `read(path)` returns (a file at a git ref, or on disk)."""
+    for name in CONFIG_FILES:
+        text = read(name)
+        if text is None:
+            continue
+        if name == "pyproject.toml" and "[tool.gates" not in text:
+            continue
+        return parse(text, f"{name}@{label}" if label else name, gate_defaults)
+    return validate({}, "defaults", gate_defaults, "defaults")
+
+
+def load_dir(root: Path, gate_defaults: Mapping[str, Mapping[str, Any]] | None = None) -> Config:
+    def read(name: str) -> str | None:
+        p = root / name
+        return p.read_text(encoding="utf-8") if p.is_file() else None
+
+    return load(read, "", gate_defaults)

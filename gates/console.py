@@ -1,0 +1,119 @@
+"""Terminal output: live progress per gate while a run works, and the final tables."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+from rich.console import Console
+from rich.live import Live
+from rich.markup import escape
+from rich.spinner import Spinner
+from rich.table import Table
+
+from gates.model import STATUS_EMOJI, GateResult, Status, Verdict
+from gates.runner import Progress
+
+console = Console(stderr=False, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "bold red",
+         Status.SKIPPED: "dim"}
+
+
+def status_text(status: Status) -> str:
+    return f"[{STYLE[status]}]{STATUS_EMOJI[status]} {status.value}[/]"
+
+
+class LiveProgress(Progress):
+    """A live table on a terminal; plain lines elsewhere (CI logs, pipes)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.rows: dict[tuple[str, str], tuple[float, GateResult | None]] = {}
+        self.lock = threading.Lock()
+        self.live: Live | None = None
+        if console.is_terminal and not quiet:
+            self.live = Live(self._table(), console=console, refresh_per_second=8,
+                             transient=True)
+            self.live.start()
+
+    def _table(self) -> Table:
+        t = Table(box=None, show_header=False, pad_edge=False)
+        with self.lock:
+            rows = list(self.rows.items())
+        for (branch, gate), (t0, res) in rows:
+            if res is None:
+                t.add_row(Spinner("dots"), escape(branch), gate,
+                          f"[dim]{time.monotonic() - t0:.0f}s[/]")
+            else:
+                t.add_row(" ", escape(branch), gate, status_text(res.status),
+                          f"[dim]{res.duration:.1f}s[/]")
+        return t
+
+    def _refresh(self) -> None:
+        if self.live is not None:
+            self.live.update(self._table())
+
+    def started(self, branch: str, gate: str) -> None:
+        with self.lock:
+            self.rows[(branch, gate)] = (time.monotonic(), None)
+        if self.live is None and not self.quiet:
+            console.print(f"  {escape(branch)} · {gate} [dim]running…[/]")
+        self._refresh()
+
+    def finished(self, branch: str, result: GateResult) -> None:
+        with self.lock:
+            t0 = self.rows.get((branch, result.gate), (time.monotonic(), None))[0]
+            self.rows[(branch, result.gate)] = (t0, result)
+        if self.live is None and not self.quiet:
+            reason = f" [dim]({escape(result.reason)})[/]" if result.reason else ""
+            console.print(f"  {escape(branch)} · {result.gate} {status_text(result.status)} "
+                          f"[dim]{result.duration:.1f}s[/]{reason}")
+        self._refresh()
+
+    def note(self, branch: str, message: str) -> None:
+        if not self.quiet:
+            console.print(f"[dim]{escape(branch)}: {escape(message)}[/]")
+
+    def stop(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+
+def verdict_table(verdicts: list[Verdict]) -> Table:
+    gates = sorted({r.gate for v in verdicts for r in v.results})
+    t = Table(title="gates", title_justify="left")
+    t.add_column("branch")
+    t.add_column("verdict")
+    for g in gates:
+        t.add_column(g)
+    t.add_column("time", justify="right")
+    for v in verdicts:
+        cells = {r.gate: status_text(r.status) for r in v.results}
+        verdict = "[green]✅ pass[/]" if v.passed else "[red]❌ blocked[/]"
+        t.add_row(escape(v.branch), verdict, *(cells.get(g, "[dim]—[/]") for g in gates),
+                  f"{v.duration:.1f}s")
+    return t
+
+
+def print_reasons(v: Verdict) -> None:
+    if v.passed:
+        return
+    console.print(f"[bold red]{escape(v.branch)} is blocked:[/]")
+    for f in v.blocking_findings()[:15]:
+        where = f" {escape(f.location)}" if f.location else ""
+        console.print(f"  [red]{f.severity.label}[/]{where} [bold]{escape(f.rule)}[/] "
+                      f"{escape(f.message)}")
+    extra = len(v.blocking_findings()) - 15
+    if extra > 0:
+        console.print(f"  … and {extra} more (see the summary)")
+    for r in v.results:
+        if r.status == Status.ERROR and r.blocking:
+            console.print(f"  [bold red]error[/] {r.gate}: {escape(r.reason)}")
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,142 @@
+"""The gate contract, and the context a gate runs in.
+
+A gate is any object with `name`, `needs_app`, `applies(ctx)` and `run(ctx)`,
+registered under the entry-point group `gates.gates`. Optional attributes:
+`defaults` (its own config keys with their defaults, used to validate the
+config) and `exclusive` (run alone, after the others — for load tests).
+
+A gate reports what it found; it does not decide what blocks. It returns
+`Status.PASS` with its findings (the policy turns blocking findings into `fail`),
+`Status.SKIPPED` with a reason, or raises / returns `Status.ERROR` when it could
+not do its job. A gate never writes a status file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from gates import git, proc
+from gates.model import GateResult
+
+if TYPE_CHECKING:
+    from gates.config import Config
+    from gates.subject import Subject
+
+
+@runtime_checkable
+class Gate(Protocol):
+    name: str
+    needs_app: bool
+
+    def applies(self, ctx: GateContext) -> bool: ...
+
+    def run(self, ctx: GateContext) -> GateResult: ...
+
+
+class GateError(Exception):
+    """A gate could not do its job: the run records `error` with this reason."""
+
+
+def glob_match(path: str, patterns: Sequence[str]) -> bool:
+    """`**/` matches zero or more folders; a pattern without `/` matches the basename."""
+    for pat in patterns:
+        if "/" not in pat and fnmatch.fnmatch(path.rsplit("/", 1)[-1], pat):
+            return True
+        if fnmatch.fnmatch(path, pat):
+            return True
+        if pat.startswith("**/") and fnmatch.fnmatch(path, pat[3:]):
+            return True
+        if "/**/" in pat and fnmatch.fnmatch(path, pat.replace("/**/", "/")):
+            return True
+    return False
+
+
+@dataclass
+class Workspace:
+    """The trees one run works on, shared by its gates (base exports made lazily)."""
+
+    repo: Path
+    subject: Subject
+    worktree: Path  # the merge result, as plain files
+    scratch: Path  # throw-away dir of this run, removed afterwards
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _base_full: Path | None = None
+
+    def base_worktree(self) -> Path:
+        """The whole base commit as plain files (perf A/B, baselines of whole-tree tools)."""
+        with self._lock:
+            if self._base_full is None:
+                self._base_full = git.export(self.repo, self.subject.base_commit,
+                                             self.scratch / "base")
+            return self._base_full
+
+    def base_files(self, paths: Sequence[str], into: Path) -> Path:
+        """The base's version of `paths` (those that exist there) written under `into`."""
+        return git.export(self.repo, self.subject.base_commit, into, paths)
+
+
+@dataclass
+class GateContext:
+    name: str
+    workspace: Workspace
+    config: dict[str, Any]  # this gate's section, defaults merged
+    settings: Config  # the whole (trusted) config
+    changed: list[str]  # paths added or modified by the branch, filtered by `exclude`
+    deleted: list[str]
+    artifacts: Path  # this gate's folder in the run's report directory
+    deadline: float  # time.monotonic() by which the gate must be done
+    app_factory: Callable[[GateContext], Any] | None = None
+
+    @property
+    def worktree(self) -> Path:
+        return self.workspace.worktree
+
+    @property
+    def subject(self) -> Subject:
+        return self.workspace.subject
+
+    @property
+    def home(self) -> Path:
+        """A scratch HOME for tools (they never see the user's)."""
+        home = self.workspace.scratch / "home" / self.name
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The scrubbed environment for a tool or for code of the branch."""
+        env = proc.scrubbed_env(home=self.home, allow=self.settings["env_allow"])
+        # stop git inside the tree from finding the repository around it
+        env["GIT_CEILING_DIRECTORIES"] = str(self.worktree.parent)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.update(extra or {})
+        return env
+
+    def run(
+        self,
+        cmd: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> proc.Result:
+        return proc.run(cmd, cwd=cwd or self.worktree, timeout=timeout or self.config["timeout"],
+                        env=self.env(env))
+
+    def changed_matching(self, patterns: Sequence[str]) -> list[str]:
+        return [p for p in self.changed if glob_match(p, patterns)]
+
+    def app(self) -> Any:
+        """Start the application under test (a context manager); see gates.app."""
+        if self.app_factory is None:
+            raise GateError("this run has no app runner")
+        return self.app_factory(self)
+
+
+def artifact_path(ctx: GateContext, name: str) -> Path:
+    ctx.artifacts.mkdir(parents=True, exist_ok=True)
+    return ctx.artifacts / name

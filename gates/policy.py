@@ -1,0 +1,53 @@
+"""Results to verdict: what blocks, and why. The only place that decides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gates.gate import glob_match
+from gates.model import Finding, GateResult, Severity, Status
+
+
+def threshold_for(path: str | None, cfg: Mapping[str, Any]) -> Severity:
+    """The gate's threshold, or the strictest of the path thresholds that match."""
+    levels = [
+        Severity.parse(sev)
+        for pattern, sev in cfg.get("path_thresholds", {}).items()
+        if path is not None and glob_match(path, [pattern])
+    ]
+    return min(levels) if levels else Severity.parse(cfg.get("threshold", "low"))
+
+
+def blocks(f: Finding, cfg: Mapping[str, Any]) -> bool:
+    if cfg.get("block_on", "new") == "new" and not f.new:
+        return False
+    return f.severity >= threshold_for(f.path, cfg)
+
+
+def judge(result: GateResult, cfg: Mapping[str, Any]) -> GateResult:
+    """Mark blocking findings and derive the gate's status from them."""
+    result.blocking = bool(cfg.get("blocking", True))
+    for f in result.findings:
+        f.blocking = blocks(f, cfg)
+    if result.status == Status.PASS and any(f.blocking for f in result.findings):
+        result.status = Status.FAIL
+    if result.status == Status.SKIPPED and cfg.get("skip_blocks", False):
+        result.status = Status.FAIL
+        result.reason = f"skipped, and skips block this gate: {result.reason}"
+    return result
+
+
+def decide(results: list[GateResult]) -> tuple[bool, list[str]]:
+    """(passed, reasons). Fail closed: `error` blocks like `fail`."""
+    reasons = []
+    for r in results:
+        if not r.blocks:
+            continue
+        if r.status == Status.ERROR:
+            reasons.append(f"{r.gate}: error: {r.reason}")
+        else:
+            n = sum(1 for f in r.findings if f.blocking)
+            what = f"{n} blocking finding{'s' if n != 1 else ''}" if n else (r.reason or "failed")
+            reasons.append(f"{r.gate}: {what}")
+    return not reasons, reasons

@@ -1,0 +1,211 @@
+"""The one way `gates` starts a process: own process group, timeout, scrubbed env.
+
+Every child is registered while it lives, tagged with the gate that started it
+(a context variable set by the runner), so that a gate's timeout or a Ctrl-C
+kills the whole process group of each child — grandchildren included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# The environment a child sees is an allow-list: no tokens, keys or host config.
+ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "SSL_CERT_FILE")
+KILL_GRACE = 3.0
+
+_owner: contextvars.ContextVar[str] = contextvars.ContextVar("gates_owner", default="")
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "gates_deadline", default=None
+)
+_live: dict[int, tuple[subprocess.Popen[bytes], str]] = {}
+_lock = threading.Lock()
+
+
+class ToolMissing(Exception):
+    """The program to run is not installed."""
+
+
+class Timeout(Exception):
+    def __init__(self, cmd: Sequence[str], seconds: float, output: str = "") -> None:
+        super().__init__(f"{Path(cmd[0]).name} timed out after {seconds:.0f}s")
+        self.output = output
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+    duration: float
+
+    @property
+    def output(self) -> str:
+        return (self.stdout + self.stderr).strip()
+
+
+def scrubbed_env(
+    extra: Mapping[str, str] | None = None,
+    *,
+    home: str | os.PathLike[str] | None = None,
+    allow: Sequence[str] = (),
+) -> dict[str, str]:
+    env = {k: os.environ[k] for k in (*ENV_ALLOW, *allow) if k in os.environ}
+    env.setdefault("PATH", os.defpath)
+    venv_bin = str(Path(sys.executable).parent)
+    if venv_bin not in env["PATH"].split(os.pathsep):
+        env["PATH"] = venv_bin + os.pathsep + env["PATH"]
+    env.setdefault("LANG", "C.UTF-8")
+    if home is not None:
+        env["HOME"] = str(home)
+    env.update(extra or {})
+    return env
+
+
+@contextlib.contextmanager
+def owned_by(owner: str, deadline: float | None = None) -> Iterator[None]:
+    """Tag the processes started in this block (this thread) with `owner`."""
+    t1 = _owner.set(owner)
+    t2 = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _owner.reset(t1)
+        _deadline.reset(t2)
+
+
+def _resolve(cmd: Sequence[str]) -> list[str]:
+    exe = cmd[0]
+    if os.sep not in exe:
+        # PATH first, then the folder of our own interpreter (a venv's bin/)
+        found = shutil.which(exe) or shutil.which(exe, path=str(Path(sys.executable).parent))
+        if found is None:
+            raise ToolMissing(f"{exe} is not installed (not found on PATH)")
+        exe = found
+    elif not os.access(exe, os.X_OK):
+        raise ToolMissing(f"{exe} is not installed (not executable)")
+    return [exe, *cmd[1:]]
+
+
+def _effective_timeout(timeout: float) -> float:
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    return max(0.1, min(timeout, deadline - time.monotonic()))
+
+
+def spawn(
+    cmd: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str],
+    env: Mapping[str, str],
+    stdout: int | object = subprocess.PIPE,
+    stderr: int | object = subprocess.PIPE,
+    stdin: int | object = subprocess.DEVNULL,
+) -> subprocess.Popen[bytes]:
+    """Start a long-running child in its own process group; `stop()` it later."""
+    argv = _resolve(cmd)
+    p = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=dict(env),
+        stdin=stdin,  # type: ignore[arg-type]
+        stdout=stdout,  # type: ignore[arg-type]
+        stderr=stderr,  # type: ignore[arg-type]
+        start_new_session=True,
+    )
+    with _lock:
+        _live[p.pid] = (p, _owner.get())
+    return p
+
+
+def _killpg(p: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(p.pid, sig)
+
+
+def stop(p: subprocess.Popen[bytes], grace: float = KILL_GRACE) -> None:
+    """TERM the child's whole group, then KILL what is left after `grace`."""
+    try:
+        if p.poll() is None:
+            _killpg(p, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(grace)
+        # the leader may be gone while its children live on in the group
+        _killpg(p, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            p.wait(grace)
+    finally:
+        with _lock:
+            _live.pop(p.pid, None)
+
+
+def run(
+    cmd: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    input: bytes | None = None,
+    check_missing: bool = True,
+) -> Result:
+    """Run to completion. Raises ToolMissing or Timeout; never leaves a child behind."""
+    env = scrubbed_env() if env is None else env
+    timeout = _effective_timeout(timeout)
+    start = time.monotonic()
+    p = spawn(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL)
+    try:
+        out, err = p.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop(p, grace=1.0)
+        out, err = _drain(p)
+        raise Timeout(cmd, timeout, (out + err).decode(errors="replace")[-2000:]) from None
+    except BaseException:
+        stop(p, grace=1.0)
+        raise
+    stop(p, grace=0.5)  # reap anything the child left in its group
+    return Result(
+        returncode=p.returncode,
+        stdout=out.decode(errors="replace"),
+        stderr=err.decode(errors="replace"),
+        duration=time.monotonic() - start,
+    )
+
+
+def _drain(p: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    try:
+        out, err = p.communicate(timeout=2)
+    except (subprocess.TimeoutExpired, ValueError):
+        return b"", b""
+    return out or b"", err or b""
+
+
+def kill_owned(owner: str) -> int:
+    """Kill every live process group started under `owner`; returns how many."""
+    with _lock:
+        victims = [p for p, o in _live.values() if o == owner]
+    for p in victims:
+        stop(p, grace=1.0)
+    return len(victims)
+
+
+def kill_all() -> None:
+    with _lock:
+        victims = [p for p, _ in _live.values()]
+    for p in victims:
+        stop(p, grace=1.0)
+
+
+def live_pids() -> list[int]:
+    with _lock:
+        return list(_live)

@@ -1,0 +1,92 @@
+"""Sinks of a verdict: reports of one run, and the cluster's shared files.
+
+Publishers only write; they never run a tool. Everything shared between runs
+(the index and the coordination files) is written under one lock, so runs at
+once on different branches lose nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from gates import git
+from gates.config import Config
+from gates.filelock import atomic_write, locked
+from gates.model import Verdict
+from gates.publish import agent_status, cluster_issues, cluster_status, index, junit, sarif, summary
+from gates.publish.blocks import Block, update_file
+
+REPORT_FILES = ("summary.md", "verdict.json", "findings.sarif", "junit.xml")
+
+
+def write_reports(repo: Path, verdict: Verdict) -> Path:
+    out = repo / verdict.report_dir
+    links = {name: name for name in REPORT_FILES[1:]}
+    md = summary.render(verdict, links)
+    files: dict[str, str] = {
+        "verdict.json": json.dumps(verdict.to_json(), indent=2, ensure_ascii=False) + "\n",
+        "findings.sarif": sarif.render(verdict),
+        "junit.xml": junit.render(verdict),
+        "summary.md": md,
+    }
+    for name, text in files.items():
+        atomic_write(out / name, text)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as f:
+            f.write(md + "\n")
+    return out / "summary.md"
+
+
+def update_cluster(
+    repo: Path,
+    cfg: Config,
+    verdict: Verdict,
+    *,
+    status_files: bool = True,
+    stale: Callable[[dict[str, dict[str, object]]], set[str]] | None = None,
+) -> tuple[list[Path], list[str]]:
+    """Record the verdict in reports/latest.json and the coordination files.
+
+    Returns (files written, warnings about damaged markers that were repaired)."""
+    reports = repo / cfg["reports_dir"]
+    ignore = reports / ".gitignore"
+    if not ignore.exists():
+        atomic_write(ignore, "# written by gates: reports are build output\n*\n")
+    written: list[Path] = []
+    warnings: list[str] = []
+    with locked(git.common_dir(repo) / "gates" / "publish.lock"):
+        entries = index.update(reports / "latest.json", verdict)
+        if not status_files:
+            return written, warnings
+        stale_set = stale(entries) if stale else set()  # type: ignore[arg-type]
+        folder = repo / cfg["status_dir"]
+        roles = {k.lower(): v for k, v in cfg["agents"].items()}
+
+        path = folder / "CLUSTER_STATUS.md"
+        warnings += update_file(path, [cluster_status.render(entries, roles, stale_set,
+                                                             verdict.started)],
+                                cluster_status.TEMPLATE)
+        written.append(path)
+
+        if verdict.agent != "UNASSIGNED":
+            path = folder / f"AGENT_STATUS_{verdict.agent}.md"
+            block = agent_status.render(verdict.agent, entries, stale_set, verdict.started)
+            warnings += update_file(
+                path, [block],
+                agent_status.template(verdict.agent, roles.get(verdict.agent.lower())))
+            written.append(path)
+
+        path = folder / "CLUSTER_ISSUES.md"
+
+        def issues_blocks(text: str) -> list[Block]:
+            open_, resolved = cluster_issues.parse(text)
+            open_, resolved = cluster_issues.update(open_, resolved, verdict, verdict.started)
+            return cluster_issues.render(open_, resolved, cfg["reporter"])
+
+        warnings += update_file(path, issues_blocks, cluster_issues.TEMPLATE)
+        written.append(path)
+    return written, warnings

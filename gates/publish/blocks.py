@@ -1,0 +1,142 @@
+"""The blocks `gates` owns inside files that people also edit.
+
+`gates` writes only between `<!-- gates:begin NAME -->` and `<!-- gates:end NAME -->`
+and keeps every other byte as it was (undecodable bytes included, CRLF kept).
+Damaged markers are repaired without deleting text: a `begin` with no `end`
+becomes the block, closed right there (the text that followed stays after it,
+untouched); a duplicated block or a stray `end` loses its markers, not its text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates.filelock import atomic_write, locked
+
+_MARK = re.compile(r"<!-- gates:(begin|end) ([A-Za-z0-9_.-]+) -->")
+
+
+def begin(name: str) -> str:
+    return f"<!-- gates:begin {name} -->"
+
+
+def end(name: str) -> str:
+    return f"<!-- gates:end {name} -->"
+
+
+@dataclass
+class Block:
+    name: str
+    body: str  # Markdown, "\n" line endings
+    anchor: str | None = None  # regex of the line after which a missing block goes
+    heading: str | None = None  # heading written before a missing block at the end
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if text.count("\r\n") > text.count("\n") / 2 and "\r\n" in text else "\n"
+
+
+def _spans(text: str, name: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """Well-formed (start, end) spans of block `name`, after repairing damage."""
+    warnings: list[str] = []
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for m in _MARK.finditer(text):
+        if m.group(2) != name:
+            continue
+        if m.group(1) == "begin":
+            if open_at is not None:
+                warnings.append(f"block {name!r}: 'begin' without 'end' (repaired)")
+                spans.append((open_at, -1))
+            open_at = m.start()
+        elif open_at is None:
+            warnings.append(f"block {name!r}: 'end' without 'begin' (marker removed)")
+            spans.append((-1, m.end()))
+        else:
+            spans.append((open_at, m.end()))
+            open_at = None
+    if open_at is not None:
+        warnings.append(f"block {name!r}: 'begin' without 'end' (repaired)")
+        spans.append((open_at, -1))
+    return spans, warnings
+
+
+def read(text: str, name: str) -> str | None:
+    """The body of the first well-formed block `name`, or None."""
+    spans, _ = _spans(text, name)
+    for s, e in spans:
+        if s >= 0 and e >= 0:
+            inner = text[s + len(begin(name)):e - len(end(name))]
+            return inner.replace("\r\n", "\n").strip("\n")
+    return None
+
+
+def apply(text: str, block: Block) -> tuple[str, list[str]]:
+    """`text` with `block` written in; returns (new text, warnings about damage)."""
+    nl = _newline(text) if text else "\n"
+    body = block.body.strip("\n").replace("\n", nl)
+    fresh = f"{begin(block.name)}{nl}{body}{nl}{end(block.name)}"
+    spans, warnings = _spans(text, block.name)
+    good = [(s, e) for s, e in spans if s >= 0 and e >= 0]
+    if len(good) > 1:
+        warnings.append(f"block {block.name!r} appears {len(good)} times (extra markers removed)")
+    # Work from the end so earlier offsets stay valid.
+    placed = False
+    orphans = [(s, e) for s, e in spans if e < 0]
+    chosen = good[0] if good else (orphans[0] if orphans else None)
+    for s, e in sorted(spans, key=lambda p: max(p), reverse=True):
+        if (s, e) == chosen:
+            stop = e if e >= 0 else s + len(begin(block.name))
+            text = text[:s] + fresh + text[stop:]
+            placed = True
+        elif s >= 0 and e >= 0:  # a duplicate: drop its markers, keep its text
+            inner = text[s + len(begin(block.name)):e - len(end(block.name))]
+            text = text[:s] + inner + text[e:]
+        elif s >= 0:  # begin without end: drop the marker, keep what follows
+            text = text[:s] + text[s + len(begin(block.name)):]
+        else:  # end without begin
+            text = text[:e - len(end(block.name))] + text[e:]
+    if not placed:
+        text = _insert(text, fresh, block, nl)
+    return text, warnings
+
+
+def _insert(text: str, fresh: str, block: Block, nl: str) -> str:
+    if block.anchor:
+        m = re.search(block.anchor, text, flags=re.MULTILINE)
+        if m:
+            eol = text.find("\n", m.end())
+            at = len(text) if eol < 0 else eol + 1
+            prefix = "" if text[:at].endswith("\n") else nl
+            return text[:at] + prefix + nl + fresh + nl + text[at:]
+    sep = "" if not text or text.endswith("\n") else nl
+    heading = f"{nl}{block.heading}{nl}{nl}" if block.heading else nl
+    return text + sep + heading + fresh + nl
+
+
+def update_file(
+    path: Path,
+    blocks: Sequence[Block] | Callable[[str], Sequence[Block]],
+    template: str = "",
+) -> list[str]:
+    """Write `blocks` into `path` under a lock, atomically; create it from `template`.
+
+    `blocks` may be a function of the file's current text (for blocks that carry
+    state, read and rewritten under the same lock). Returns warnings about
+    damaged markers that were repaired, each naming the file."""
+    with locked(path.with_name(f".{path.name}.lock")):
+        if path.exists():
+            text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+        else:
+            text = template
+        old = text
+        warnings: list[str] = []
+        for b in blocks(text) if callable(blocks) else blocks:
+            text, w = apply(text, b)
+            warnings += [f"{path.name}: {x}" for x in w]
+        if text != old or not path.exists():
+            atomic_write(path, text.encode("utf-8", errors="surrogateescape"))
+    return warnings

@@ -1,0 +1,201 @@
+"""CLUSTER_ISSUES.md: every blocking finding as one issue in the cluster's format.
+
+The file itself is the state: each issue carries its fingerprint and the
+branches that have it in a hidden comment, so a clone, a person or another
+machine sees the same truth. One issue per fingerprint, never duplicated; a
+finding that a later run of the same gate on the same branch no longer sees
+leaves that branch, and an issue with no branch left is RESOLVED and moves to
+the historical log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from gates.model import Finding, Severity, Status, Verdict
+from gates.publish.blocks import Block, read
+from gates.publish.md import code, esc, when
+
+TEMPLATE = """# CLUSTER ISSUES
+
+Problems that block an agent or the cluster. Newest first under each priority.
+Issues written by gates are kept up to date by gates; add your own anywhere
+outside the gates blocks.
+
+## 🚨 Critical Issues
+
+## ⚠️ High Priority
+
+## 📋 Medium Priority
+
+## 💡 Low Priority
+
+## 📜 Historical Log
+
+"""
+
+BUCKETS = [
+    ("critical", "🚨", r"^##\s.*Critical", "## 🚨 Critical Issues"),
+    ("high", "⚠️", r"^##\s.*High", "## ⚠️ High Priority"),
+    ("medium", "📋", r"^##\s.*Medium", "## 📋 Medium Priority"),
+    ("low", "💡", r"^##\s.*Low", "## 💡 Low Priority"),
+]
+RESOLVED = ("resolved", r"^##\s.*(Historical|Resolved)", "## 📜 Historical Log")
+KEEP_RESOLVED = 200
+_META = re.compile(r"<!-- gates:issue (\{.*?\}) -->")
+
+
+def bucket_of(sev: str) -> str:
+    return {"info": "low"}.get(sev, sev)
+
+
+@dataclass
+class Issue:
+    meta: dict[str, Any]
+
+    @property
+    def fp(self) -> str:
+        return str(self.meta["fp"])
+
+
+def parse(text: str) -> tuple[dict[str, Issue], list[Issue]]:
+    """(open issues by fingerprint, resolved issues) from our own blocks."""
+    open_: dict[str, Issue] = {}
+    for name, *_ in BUCKETS:
+        for meta in _metas(read(text, f"issues-{name}") or ""):
+            open_.setdefault(meta["fp"], Issue(meta))
+    resolved = [Issue(m) for m in _metas(read(text, "issues-resolved") or "")
+                if m["fp"] not in open_]
+    return open_, resolved
+
+
+def _metas(body: str) -> Iterable[dict[str, Any]]:
+    for m in _META.finditer(body):
+        try:
+            meta = json.loads(m.group(1))
+        except ValueError:
+            continue
+        if isinstance(meta, dict) and isinstance(meta.get("fp"), str):
+            meta.setdefault("branches", [])
+            yield meta
+
+
+def _error_finding(gate: str, reason: str, branch: str) -> Finding:
+    fp = hashlib.sha256(f"gate-error\0{gate}\0{branch}".encode()).hexdigest()[:20]
+    return Finding(gate=gate, rule="gate-error", severity=Severity.HIGH, tool="gates",
+                   message=f"the {gate} gate could not run: {reason}", fingerprint=fp)
+
+
+def _issue_key(f: Finding) -> str:
+    return f.fingerprint or hashlib.sha256(
+        f"{f.gate}\0{f.rule}\0{f.location}\0{f.message}".encode()).hexdigest()[:20]
+
+
+def update(open_: dict[str, Issue], resolved: list[Issue], v: Verdict,
+           now: str) -> tuple[dict[str, Issue], list[Issue]]:
+    current: dict[str, Finding] = {}
+    for f in v.blocking_findings():
+        current[_issue_key(f)] = f
+    for r in v.results:
+        if r.status == Status.ERROR and r.blocking:
+            f = _error_finding(r.gate, r.reason, v.branch)
+            current[f.fingerprint] = f
+    # gates whose silence means "fixed": they ran to the end on this branch
+    judged = {r.gate for r in v.results if r.status in (Status.PASS, Status.FAIL)}
+    ran = {r.gate for r in v.results}
+    by_fp = {i.fp: i for i in resolved}
+    for key, f in current.items():
+        issue = open_.get(key) or by_fp.pop(key, None)
+        if issue is None:
+            issue = Issue({"fp": key, "first": now, "branches": []})
+        elif key not in open_:
+            issue.meta["reopened"] = now
+            issue.meta.pop("resolved", None)
+        issue.meta.update({
+            "gate": f.gate, "rule": f.rule, "severity": f.severity.label, "tool": f.tool,
+            "location": f.location, "message": f.message, "last": now,
+            "curl": f.extra.get("curl", ""),
+        })
+        if v.branch not in issue.meta["branches"]:
+            issue.meta["branches"].append(v.branch)
+        open_[key] = issue
+    for key, issue in list(open_.items()):
+        if key in current or v.branch not in issue.meta["branches"]:
+            continue
+        # a finding is gone only if its gate judged the branch; a gate error is
+        # gone once the gate ran again and did not error
+        if issue.meta.get("gate") not in (ran if issue.meta.get("rule") == "gate-error"
+                                          else judged):
+            continue
+        issue.meta["branches"].remove(v.branch)
+        if not issue.meta["branches"]:
+            issue.meta["resolved"] = now
+            del open_[key]
+            by_fp[key] = issue
+    resolved_list = sorted(by_fp.values(), key=lambda i: i.meta.get("resolved", ""),
+                           reverse=True)[:KEEP_RESOLVED]
+    return open_, resolved_list
+
+
+def _meta_comment(meta: dict[str, Any]) -> str:
+    raw = json.dumps(meta, sort_keys=True, ensure_ascii=False)
+    return "<!-- gates:issue " + raw.replace("<", "\\u003c").replace(">", "\\u003e") + " -->"
+
+
+def _render_open(issue: Issue, reporter: str, emoji: str) -> str:
+    m = issue.meta
+    where = f" in {code(m['location'])}" if m.get("location") else ""
+    branches = ", ".join(code(b) for b in m["branches"])
+    agents = sorted({b.split("/", 1)[0].upper() for b in m["branches"] if "/" in b})
+    first = m["branches"][0]
+    seen = when(m["first"]) + (f" (last seen {when(m['last'])})" if m.get("last") != m["first"]
+                              else "")
+    lines = [
+        f"### {emoji} {esc(m.get('gate', ''))}: {code(m.get('rule', ''))}{where}",
+        _meta_comment(m),
+        "",
+        f"- **Reported By**: {esc(reporter)}" + ("" if reporter == "gates" else " (gates)"),
+        f"- **Timestamp**: {seen}",
+        f"- **Category**: {esc(m.get('gate', ''))}"
+        + (f" ({esc(m['tool'])})" if m.get("tool") else ""),
+        f"- **Impact**: blocks the merge of {branches}",
+        f"- **Details**: {esc(m.get('message', ''))}",
+    ]
+    if m.get("curl"):
+        lines.append(f"- **Reproduce**: {code(m['curl'])}")
+    lines += [
+        "- **Attempted Solutions**: none yet (found by an automated gate)",
+        f"- **Assistance Needed**: {esc(', '.join(agents) or 'the branch owner')} to fix it, "
+        f"then re-run {code('gates run --branch ' + first)}",
+        "- **Status**: 🔴 OPEN" + (f" (reopened {when(m['reopened'])})" if m.get("reopened")
+                                  else ""),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _render_resolved(issue: Issue) -> str:
+    m = issue.meta
+    where = f" in {code(m['location'])}" if m.get("location") else ""
+    return (f"- ✅ **RESOLVED** {when(m['resolved'])}: {esc(m.get('gate', ''))} "
+            f"{code(m.get('rule', ''))}{where}, first reported {when(m['first'])}\n"
+            f"  {_meta_comment(m)}")
+
+
+def render(open_: dict[str, Issue], resolved: list[Issue], reporter: str) -> list[Block]:
+    blocks = []
+    for name, emoji, anchor, heading in BUCKETS:
+        mine = [i for i in open_.values() if bucket_of(i.meta.get("severity", "low")) == name]
+        mine.sort(key=lambda i: i.meta.get("first", ""), reverse=True)
+        body = "\n".join(_render_open(i, reporter, emoji) for i in mine) or \
+            "_No open issues from gates._"
+        blocks.append(Block(f"issues-{name}", body, anchor=anchor, heading=heading))
+    name, anchor, heading = RESOLVED
+    body = "\n".join(_render_resolved(i) for i in resolved) or "_Nothing resolved yet._"
+    blocks.append(Block(f"issues-{name}", body, anchor=anchor, heading=heading))
+    return blocks

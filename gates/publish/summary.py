@@ -1,0 +1,81 @@
+"""summary.md: what a person reads first. Also the GitHub job summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gates.model import STATUS_EMOJI, Finding, GateResult, Severity, Status, Verdict
+from gates.publish.md import code, esc, seconds, when
+
+SEV_EMOJI = {Severity.CRITICAL: "🚨", Severity.HIGH: "⚠️", Severity.MEDIUM: "📋",
+             Severity.LOW: "💡", Severity.INFO: "ℹ️"}
+
+
+def verdict_line(v: Verdict) -> str:
+    return "✅ pass" if v.passed else "❌ blocked"
+
+
+def _finding(f: Finding) -> str:
+    where = code(f.location) if f.location else "—"
+    line = f"- {SEV_EMOJI[f.severity]} **{f.severity.label}** {where} `{esc(f.rule)}` — {esc(f.message)}"
+    if f.extra.get("curl"):
+        line += f"\n  <br>reproduce: {code(f.extra['curl'])}"
+    return line
+
+
+def _gate_row(r: GateResult) -> str:
+    new = sum(1 for f in r.findings if f.new)
+    old = len(r.findings) - new
+    note = r.reason if r.status in (Status.ERROR, Status.SKIPPED) else ""
+    if r.status == Status.FAIL and not r.blocking:
+        note = "fails, but does not block"
+    return (f"| {r.gate} | {STATUS_EMOJI[r.status]} {r.status.value} | {new} | {old} | "
+            f"{seconds(r.duration)} | {esc(note)} |")
+
+
+def _sorted(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.severity, f.path or "", f.line or 0))
+
+
+def render(v: Verdict, links: dict[str, str] | None = None) -> str:
+    tree = f" → tree {code(v.tree[:10])}" if v.tree else " → **conflict**"
+    out = [
+        f"# {verdict_line(v)}: {code(v.branch)}",
+        "",
+        f"{code(v.branch)} @ {code(v.branch_commit[:8])} merged onto {code(v.base)} @ "
+        f"{code(v.base_commit[:8])}{tree} · {when(v.started)} · {seconds(v.duration)}",
+        "",
+    ]
+    if v.reasons:
+        out += ["**Why it is blocked**", ""] + [f"- {esc(r)}" for r in v.reasons] + [""]
+    out += ["| Gate | Status | New | Existing | Time | Note |",
+            "|---|---|---:|---:|---:|---|"]
+    out += [_gate_row(r) for r in v.results]
+    out.append("")
+    blocking = [(r, [f for f in r.findings if f.blocking]) for r in v.results if r.blocking]
+    if any(fs for _, fs in blocking):
+        out += ["## What blocks the merge", ""]
+        for r, fs in blocking:
+            if fs:
+                out += [f"### {esc(r.gate)} — {len(fs)} blocking", ""]
+                out += [_finding(f) for f in _sorted(fs)] + [""]
+    errors = [r for r in v.results if r.status == Status.ERROR]
+    if errors:
+        out += ["## Gates that could not run (they block: fail closed)", ""]
+        out += [f"- **{esc(r.gate)}**: {esc(r.reason)}" for r in errors] + [""]
+    for r in v.results:
+        if r.details:
+            out += [f"## {esc(r.gate)}", "", r.details.rstrip(), ""]
+        arts = [a for a in r.artifacts]
+        if arts:
+            out += [f"Artifacts of {esc(r.gate)}: " + " · ".join(
+                f"[{esc(a)}]({a.replace(' ', '%20')})" for a in arts), ""]
+    rest = [f for r in v.results for f in r.findings if not f.blocking]
+    if rest:
+        out += ["<details><summary>Not blocking: "
+                f"{len(rest)} finding(s) (existing debt, below threshold, or non-blocking gates)"
+                "</summary>", ""]
+        out += [_finding(f) for f in _sorted(rest)] + ["", "</details>", ""]
+    if links:
+        out += ["---", " · ".join(f"[{esc(k)}]({u})" for k, u in links.items()), ""]
+    return "\n".join(out)

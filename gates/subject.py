@@ -1,0 +1,114 @@
+"""What one run judges: a branch, its base, and the tree their merge would produce."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gates import git
+from gates.filelock import locked
+
+
+class SubjectError(Exception):
+    """Unknown branch, missing base …: one line for the user."""
+
+
+@dataclass
+class Subject:
+    branch: str
+    ref: str
+    agent: str
+    base: str
+    base_commit: str
+    branch_commit: str
+    merge_base: str | None
+    tree: str | None  # None when the merge conflicts
+    conflicts: list[str] = field(default_factory=list)
+    changed: list[git.Change] = field(default_factory=list)
+
+    @property
+    def short(self) -> str:
+        return self.branch_commit[:8]
+
+
+def agent_of(branch: str) -> str:
+    return branch.split("/", 1)[0].upper() if "/" in branch else "UNASSIGNED"
+
+
+def slug(branch: str) -> str:
+    """A folder name for a branch that can never leave the reports folder."""
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", branch.replace("/", "__"))
+    s = s.lstrip(".-_") or "branch"
+    return s[:120]
+
+
+def resolve(repo: Path, branch: str, base: str) -> Subject:
+    if not branch or branch.startswith("-") or not git.check_ref_name(repo, branch):
+        raise SubjectError(f"not a valid branch name: {branch!r}")
+    found = git.resolve_branch(repo, branch)
+    if found is None:
+        raise SubjectError(f"unknown branch {branch!r} (no local or origin/ branch of that name)")
+    ref, branch_commit = found
+    base_found = git.resolve_branch(repo, base)
+    if base_found is None:
+        raise SubjectError(f"base branch {base!r} does not exist")
+    base_commit = base_found[1]
+    mb = git.merge_base(repo, base_commit, branch_commit)
+    merged = git.merge_tree(repo, base_commit, branch_commit)
+    changed = git.diff(repo, base_commit, merged.tree) if merged.tree else []
+    return Subject(
+        branch=branch, ref=ref, agent=agent_of(branch), base=base, base_commit=base_commit,
+        branch_commit=branch_commit, merge_base=mb, tree=merged.tree,
+        conflicts=merged.conflicts, changed=changed,
+    )
+
+
+@contextlib.contextmanager
+def materialise(repo: Path, subject: Subject) -> Iterator[tuple[Path, Path]]:
+    """(worktree, scratch): the merge result as plain files in a throw-away folder
+    under the repository's git dir; removed afterwards, whatever happens."""
+    assert subject.tree is not None
+    root = git.common_dir(repo) / "gates" / "runs"
+    root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{slug(subject.branch)}-", dir=root))
+    try:
+        with locked(scratch / ".lock"):
+            worktree = git.export(repo, subject.tree, scratch / "tree")
+            yield worktree, scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def sweep(repo: Path) -> None:
+    """Remove run folders a killed run left behind (none of them is in use by a
+    live run: each run holds an flock on its folder while it lives)."""
+    root = git.common_dir(repo) / "gates" / "runs"
+    if not root.is_dir():
+        return
+    for d in root.iterdir():
+        # a folder only seconds old may belong to a run that has not locked it yet
+        if not d.is_dir() or time.time() - d.stat().st_mtime < 30:
+            continue
+        with locked(d / ".lock", blocking=False) as free:
+            if free:
+                shutil.rmtree(d, ignore_errors=True)
+
+
+def stale(repo: Path, entries: dict[str, dict[str, object]]) -> set[str]:
+    """Branches whose recorded run no longer matches their tip or their base's tip."""
+    out = set()
+    tips: dict[str, str | None] = {}
+    for branch, e in entries.items():
+        for name in (branch, str(e["base"])):
+            if name not in tips:
+                found = git.resolve_branch(repo, name)
+                tips[name] = found[1] if found else None
+        if tips[branch] != e["branch_commit"] or tips[str(e["base"])] != e["base_commit"]:
+            out.add(branch)
+    return out
