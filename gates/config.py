@@ -137,18 +137,20 @@ def parse(
     text: str,
     filename: str,
     gate_defaults: Mapping[str, Mapping[str, Any]] | None = None,
-    source: str | None = None,
+    where: str | None = None,
 ) -> Config:
-    """Parse and validate one config text. `gate_defaults`: installed gate -> its defaults."""
+    """Parse and validate one config text. `gate_defaults`: installed gate -> its defaults;
+    `where` names the file in messages ("gates.toml@main")."""
+    where = where or filename
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{filename}: not valid TOML: {e}") from None
-    if filename.endswith("pyproject.toml"):
+        raise ConfigError(f"{where}: not valid TOML: {e}") from None
+    if Path(filename).name == "pyproject.toml":
         doc = doc.get("tool", {}).get("gates", {})
         if not isinstance(doc, dict):
-            raise ConfigError(f"{filename}: [tool.gates] must be a table")
-    return validate(doc, filename, gate_defaults, source or filename)
+            raise ConfigError(f"{where}: [tool.gates] must be a table")
+    return validate(doc, where, gate_defaults, where)
 
 
 def validate(
@@ -207,7 +209,7 @@ def load(
             continue
         if name == "pyproject.toml" and "[tool.gates" not in text:
             continue
-        return parse(text, f"{name}@{label}" if label else name, gate_defaults)
+        return parse(text, name, gate_defaults, f"{name}@{label}" if label else name)
     return validate({}, "defaults", gate_defaults, "defaults")
 
 

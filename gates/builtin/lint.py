@@ -52,6 +52,7 @@ class Lint:
     name = "lint"
     needs_app = False
     defaults: ClassVar[dict[str, Any]] = {
+        "command": "ruff",  # the ruff executable
         "paths": ["*.py", "*.pyi"],
         "select": [],  # ruff rule codes; empty: the repo's ruff config, else DEFAULT_SELECT
         "ignore": [],
@@ -72,7 +73,7 @@ class Lint:
         baseline.fingerprint(branch, ctx.worktree)
         baseline.fingerprint(base, base_dir)
         baseline.mark_new(branch, base)
-        version = ctx.run(["ruff", "--version"]).stdout.split()[-1]
+        version = ctx.run([ctx.config["command"], "--version"]).stdout.split()[-1]
         return GateResult(
             gate=self.name, status=Status.PASS, findings=branch,
             metrics={"files": len(files), "tools": {"ruff": version}},
@@ -103,7 +104,7 @@ class Lint:
     def _ruff(self, ctx: GateContext, root: Path, files: list[str], args: list[str]
               ) -> list[Finding]:
         res = ctx.run(
-            ["ruff", "check", "--output-format", "json", "--no-cache", "--force-exclude",
+            [ctx.config["command"], "check", "--output-format", "json", "--no-cache", "--force-exclude",
              *args, "--", *files],
             cwd=root,
         )

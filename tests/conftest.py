@@ -1,0 +1,101 @@
+"""Real git repositories in tmp_path, and the real `gates` CLI run in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sh(*args: str, cwd: Path, check: bool = True, env: dict[str, str] | None = None
+       ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, check=check, text=True, capture_output=True,
+                          timeout=120, env=env)
+
+
+class GitRepo:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.email", "agent@cluster.test")
+        self.git("config", "user.name", "Agent")
+        self.git("config", "commit.gpgsign", "false")
+
+    def git(self, *args: str) -> str:
+        return sh("git", *args, cwd=self.path).stdout.strip()
+
+    def write(self, files: dict[str, str]) -> None:
+        for name, text in files.items():
+            p = self.path / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+    def commit(self, files: dict[str, str], message: str = "change") -> str:
+        self.write(files)
+        self.git("add", "-A", "--", *files)
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def branch(self, name: str, files: dict[str, str], message: str = "work",
+               start: str = "main") -> str:
+        self.git("checkout", "-q", "-b", name, start)
+        sha = self.commit(files, message)
+        self.git("checkout", "-q", "main")
+        return sha
+
+    def read(self, name: str) -> str:
+        return (self.path / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    r = GitRepo(tmp_path / "repo")
+    r.commit({"app/__init__.py": "", "app/core.py": """
+        import os
+
+
+        def answer() -> int:
+            return 42
+        """}, "init")
+    return r
+
+
+def gates_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env["COLUMNS"] = "200"
+    env.update(extra or {})
+    return env
+
+
+def run_gates(*args: str, cwd: Path, env: dict[str, str] | None = None,
+              timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The real CLI, as a user types it."""
+    return subprocess.run([sys.executable, "-m", "gates", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=timeout, env=gates_env(env))
+
+
+@pytest.fixture
+def gates_cli() -> Iterator[object]:
+    yield run_gates
+
+
+def plugin_path(tmp_path: Path, name: str, module_source: str) -> Path:
+    """A third-party gate, installed the way pip would (a dist-info with an entry point)."""
+    site = tmp_path / f"plugin-{name}"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"gatesplugin_{name}.py").write_text(textwrap.dedent(module_source))
+    dist = site / f"gatesplugin_{name}-0.1.dist-info"
+    dist.mkdir(exist_ok=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: gatesplugin-{name}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[gates.gates]\n{name} = gatesplugin_{name}:GATE\n")
+    return site
