@@ -90,7 +90,7 @@ class GateContext:
     deleted: list[str]
     artifacts: Path  # this gate's folder in the run's report directory
     deadline: float  # time.monotonic() by which the gate must be done
-    app_factory: Callable[[GateContext], Any] | None = None
+    app_factory: Callable[..., Any] | None = None
 
     @property
     def worktree(self) -> Path:
@@ -130,11 +130,12 @@ class GateContext:
     def changed_matching(self, patterns: Sequence[str]) -> list[str]:
         return [p for p in self.changed if glob_match(p, patterns)]
 
-    def app(self) -> Any:
-        """Start the application under test (a context manager); see gates.app."""
+    def app(self, **kw: Any) -> Any:
+        """`with ctx.app() as app:` starts the application under test (see gates.app);
+        `ctx.app(tree=ctx.workspace.base_worktree(), label="base")` the base's."""
         if self.app_factory is None:
             raise GateError("this run has no app runner")
-        return self.app_factory(self)
+        return self.app_factory(self, **kw)
 
 
 def artifact_path(ctx: GateContext, name: str) -> Path:

@@ -79,7 +79,7 @@ def run_branch(
     only: Sequence[str] | None = None,
     jobs: int = 0,
     progress: Progress | None = None,
-    app_factory: Callable[[GateContext], object] | None = None,
+    app_factory: Callable[..., object] | None = None,
 ) -> Verdict:
     progress = progress or Progress()
     started, t0 = now_iso(), time.monotonic()
@@ -121,7 +121,7 @@ def run_branch(
 
 
 def _context(gate: Gate, section: dict[str, object], ws: Workspace, cfg: Config, out_dir: Path,
-             app_factory: Callable[[GateContext], object] | None) -> GateContext:
+             app_factory: Callable[..., object] | None) -> GateContext:
     exclude = list(section.get("exclude") or [])  # type: ignore[call-overload]
     changed = [c.path for c in ws.subject.changed if c.status != "D"]
     return GateContext(

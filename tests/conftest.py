@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from gates.gate import GateContext
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,3 +103,27 @@ def plugin_path(tmp_path: Path, name: str, module_source: str) -> Path:
     (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: gatesplugin-{name}\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text(f"[gates.gates]\n{name} = gatesplugin_{name}:GATE\n")
     return site
+
+
+@contextlib.contextmanager
+def gate_context(repo: GitRepo, branch: str, gate: object, *, reports: Path | None = None
+                 ) -> Iterator[GateContext]:
+    """A real GateContext for `gate` on `branch` of `repo`: the trusted config from
+    main, the merge result exported, artifacts under `reports` — as a run makes it."""
+    from gates import registry, runner, subject
+    from gates.app import start
+    from gates.commands.common import trusted_config
+    from gates.gate import Workspace
+
+    reg = registry.load()
+    name = gate.name  # type: ignore[attr-defined]
+    reg.gates.setdefault(name, gate)  # type: ignore[arg-type]
+    cfg = trusted_config(repo.path, reg, None)
+    subj = subject.resolve(repo.path, branch, cfg["base"])
+    section = cfg.gate(name, getattr(gate, "defaults", {}))
+    out = reports or repo.path / "reports" / "test"
+    with subject.materialise(repo.path, subj) as (worktree, scratch):
+        ws = Workspace(repo=repo.path, subject=subj, worktree=worktree, scratch=scratch)
+        ctx = runner._context(gate, section, ws, cfg, out, start)  # type: ignore[arg-type]
+        ctx.deadline = time.monotonic() + float(section["timeout"])
+        yield ctx

@@ -6,7 +6,7 @@ import argparse
 from functools import partial
 from pathlib import Path
 
-from gates import git, publish, runner, subject
+from gates import app, git, publish, runner, subject
 from gates.commands.common import Repo, open_repo
 from gates.console import LiveProgress, console, err, print_reasons, verdict_table
 from gates.model import Verdict
@@ -26,14 +26,6 @@ def agent_branches(repo: Repo) -> list[str]:
     return out
 
 
-def app_factory() -> object | None:
-    try:
-        from gates import app
-    except ImportError:
-        return None
-    return getattr(app, "start", None)
-
-
 def judge(repo: Repo, branches: list[str], args: argparse.Namespace) -> list[Verdict]:
     only = [g.strip() for g in args.gate.split(",") if g.strip()] if args.gate else None
     progress = LiveProgress(quiet=args.quiet)
@@ -42,7 +34,7 @@ def judge(repo: Repo, branches: list[str], args: argparse.Namespace) -> list[Ver
         for branch in branches:
             v = runner.run_branch(repo.root, repo.config, repo.gates, branch, only=only,
                                   jobs=args.jobs or repo.config["jobs"], progress=progress,
-                                  app_factory=app_factory())  # type: ignore[arg-type]
+                                  app_factory=app.start)
             publish.write_reports(repo.root, v)
             _, warnings = publish.update_cluster(
                 repo.root, repo.config, v, status_files=not args.no_status,
