@@ -25,6 +25,8 @@ class ConfigError(Exception):
 
 
 # Gate keys every gate understands; a gate adds its own through `Gate.defaults`.
+# A key's type is its default's type; `{}` is a free-form table, a table with keys
+# is checked key by key (missing keys take their defaults); None accepts anything.
 GATE_COMMON: dict[str, Any] = {
     "enabled": True,
     "blocking": True,
@@ -89,7 +91,7 @@ def _type_name(v: Any) -> str:
 def _check(value: Any, default: Any, where: str, key: str) -> Any:
     if default is ANY:
         return value
-    if default is dict:
+    if default is dict or (isinstance(default, dict) and not default):  # free-form table
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: '{key}' must be a table, not {_type_name(value)}")
         return value

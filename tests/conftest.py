@@ -127,3 +127,16 @@ def gate_context(repo: GitRepo, branch: str, gate: object, *, reports: Path | No
         ctx = runner._context(gate, section, ws, cfg, out, start)  # type: ignore[arg-type]
         ctx.deadline = time.monotonic() + float(section["timeout"])
         yield ctx
+
+
+def process_gone(pid: int) -> bool:
+    """True when `pid` no longer runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

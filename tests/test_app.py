@@ -8,7 +8,7 @@ import pytest
 
 from gates.app import AppNotConfigured
 from gates.gate import GateError
-from tests.conftest import GitRepo, gate_context
+from tests.conftest import GitRepo, gate_context, process_gone
 
 SERVER = """
 import http.server, json, os, sys
@@ -54,16 +54,6 @@ def configure(repo: GitRepo, command: str, ready: float = 10) -> None:
     repo.branch("walnut/app", {"notes.txt": "x\n"})
 
 
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    # a zombie is gone too
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split()[2] == "Z"
-
-
 def test_start_request_stop(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATES_TEST_SECRET_TOKEN", "s3cret")
     configure(repo, '["python", "server.py", "{port}", "{tmp}"]')
@@ -75,7 +65,7 @@ def test_start_request_stop(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> N
         assert seen["path"] == "/api/x"
         assert "APP_MODE" in seen["env"] and "GATES_TEST_SECRET_TOKEN" not in seen["env"]
         assert seen["data"] == str(app.data_dir)
-    assert gone(pid)
+    assert process_gone(pid)
     log = (ctx.artifacts / "app.log").read_text()
     assert "serving on" in log and "request" in log
 

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gates.publish.blocks import Block, apply, begin, end, read, update_file
+
+HUMAN = "# Title ü\r\n\r\nHand-written ✓ text.\r\n\r\n## Merge Gates\r\n\r\nAfter.\r\n"
+
+
+def outside(text: str, name: str) -> str:
+    """The text with our block (markers and body) cut out."""
+    s, e = text.index(begin(name)), text.index(end(name)) + len(end(name))
+    return text[:s] + text[e:]
+
+
+def test_insert_after_anchor_keeps_crlf_and_every_byte() -> None:
+    text, warnings = apply(HUMAN, Block("status", "| a |\n|---|", anchor=r"^##\s.*Merge Gates"))
+    assert warnings == []
+    assert text.startswith("# Title ü\r\n\r\nHand-written ✓ text.\r\n\r\n## Merge Gates\r\n")
+    assert text.endswith("\r\nAfter.\r\n")
+    assert "| a |\r\n|---|" in text and "\n|" not in text.replace("\r\n", "")
+    assert read(text, "status") == "| a |\n|---|"
+
+
+def test_replace_is_idempotent_and_leaves_the_rest() -> None:
+    once, _ = apply(HUMAN, Block("s", "one", anchor=r"^## Merge"))
+    twice, _ = apply(once, Block("s", "two", anchor=r"^## Merge"))
+    again, _ = apply(twice, Block("s", "two", anchor=r"^## Merge"))
+    assert again == twice
+    assert outside(once, "s") == outside(twice, "s")
+    assert read(twice, "s") == "two"
+
+
+def test_missing_anchor_appends_heading_and_block() -> None:
+    text, _ = apply("just prose\n", Block("s", "body", heading="## Merge Gates"))
+    assert text.startswith("just prose\n")
+    assert text.endswith(f"## Merge Gates\n\n{begin('s')}\nbody\n{end('s')}\n")
+
+
+def test_begin_without_end_is_repaired_without_losing_text() -> None:
+    damaged = f"intro\n{begin('s')}\nold body\nhuman text after\n"
+    text, warnings = apply(damaged, Block("s", "new"))
+    assert any("without 'end'" in w for w in warnings)
+    assert "intro\n" in text and "old body\nhuman text after\n" in text
+    assert read(text, "s") == "new"
+    assert text.count(begin("s")) == 1 and text.count(end("s")) == 1
+
+
+def test_duplicate_block_and_stray_end_lose_markers_not_text() -> None:
+    damaged = (f"a\n{begin('s')}\nfirst\n{end('s')}\nb\n{begin('s')}\nsecond\n{end('s')}\n"
+               f"c {end('s')} d\n")
+    text, warnings = apply(damaged, Block("s", "new"))
+    assert len(warnings) == 2
+    assert text.count(begin("s")) == 1 and text.count(end("s")) == 1
+    assert read(text, "s") == "new"
+    for kept in ("a\n", "b\n", "second", "c  d"):
+        assert kept in text
+
+
+def test_other_blocks_untouched() -> None:
+    text = f"{begin('x')}\nkeep\n{end('x')}\n"
+    out, _ = apply(text, Block("y", "mine"))
+    assert out.startswith(text) and read(out, "x") == "keep"
+
+
+def test_update_file_keeps_undecodable_bytes(tmp_path: Path) -> None:
+    p = tmp_path / "STATUS.md"
+    raw = b"caf\xe9 latin-1 bytes\n\xff\xfe odd\n"
+    p.write_bytes(raw)
+    update_file(p, [Block("s", "body")])
+    data = p.read_bytes()
+    assert data.startswith(raw)
+    update_file(p, [Block("s", "body2")])
+    assert p.read_bytes().startswith(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(prefix=st.text(), suffix=st.text(), bodies=st.lists(st.text(), min_size=1, max_size=4))
+def test_human_text_survives_any_sequence_of_writes(prefix: str, suffix: str,
+                                                    bodies: list[str]) -> None:
+    # human text that does not itself contain our markers
+    prefix = prefix.replace("<!--", "<!-")
+    suffix = suffix.replace("<!--", "<!-")
+    text = prefix + "\n## Merge Gates\n" + suffix
+    for body in bodies:
+        text, _ = apply(text, Block("s", body.replace("<!--", "<!-"), anchor=r"^## Merge Gates"))
+    assert outside(text, "s").replace("\r\n", "\n").replace("\n", "") == \
+        (prefix + "\n## Merge Gates\n" + suffix).replace("\r\n", "\n").replace("\n", "")
+
+
+def test_many_writes_byte_for_byte(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    p = tmp_path / "CLUSTER_STATUS.md"
+    p.write_bytes(HUMAN.encode())
+    update_file(p, [Block("status", "x", anchor=r"^## Merge Gates")])
+    first = p.read_bytes().decode("utf-8")
+    for _ in range(200):
+        body = "\n".join(f"row {rng.random()}" for _ in range(rng.randint(0, 5)))
+        update_file(p, [Block("status", body, anchor=r"^## Merge Gates")])
+    last = p.read_bytes().decode("utf-8")
+    assert outside(last, "status") == outside(first, "status")

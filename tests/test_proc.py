@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gates import proc
+from tests.conftest import process_gone
+
+
+def test_run_captures_output(tmp_path: Path) -> None:
+    res = proc.run([sys.executable, "-c", "print('hi'); import sys; sys.exit(3)"],
+                   cwd=tmp_path, timeout=30)
+    assert res.returncode == 3 and res.stdout.strip() == "hi"
+
+
+def test_missing_tool(tmp_path: Path) -> None:
+    with pytest.raises(proc.ToolMissing, match="no-such-tool-xyz is not installed"):
+        proc.run(["no-such-tool-xyz"], cwd=tmp_path, timeout=5)
+
+
+def test_timeout_kills_grandchildren(tmp_path: Path) -> None:
+    pidfile = tmp_path / "grandchild.pid"
+    code = ("import subprocess,sys,time;"
+            "p=subprocess.Popen([sys.executable,'-c','import time; time.sleep(120)']);"
+            f"open({str(pidfile)!r},'w').write(str(p.pid)); time.sleep(120)")
+    t0 = time.monotonic()
+    with pytest.raises(proc.Timeout):
+        proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=2)
+    assert time.monotonic() - t0 < 30
+    pid = int(pidfile.read_text())
+    time.sleep(0.3)
+    assert process_gone(pid)
+    assert proc.live_pids() == []
+
+
+def test_scrubbed_env_is_an_allow_list(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "nope")
+    monkeypatch.setenv("GITHUB_TOKEN", "nope")
+    monkeypatch.setenv("SOME_ALLOWED", "yes")
+    env = proc.scrubbed_env(home=tmp_path, allow=["SOME_ALLOWED"])
+    assert "AWS_SECRET_ACCESS_KEY" not in env and "GITHUB_TOKEN" not in env
+    assert env["SOME_ALLOWED"] == "yes" and env["HOME"] == str(tmp_path)
+    res = proc.run([sys.executable, "-c", "import os; print(sorted(os.environ))"],
+                   cwd=tmp_path, timeout=30, env=env)
+    assert "GITHUB_TOKEN" not in res.stdout
+
+
+def test_deadline_bounds_timeout(tmp_path: Path) -> None:
+    with proc.owned_by("t", time.monotonic() + 1), pytest.raises(proc.Timeout):
+        proc.run([sys.executable, "-c", "import time; time.sleep(60)"], cwd=tmp_path,
+                 timeout=600)
