@@ -62,6 +62,14 @@ def parser() -> argparse.ArgumentParser:
     _common(status)
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func="status")
+
+    demo = sub.add_parser("demo", help="build the sample cluster and judge its branches",
+                          description="Build a sample repo (a tool-library app and three "
+                                      "agent branches) and run every gate on it.")
+    demo.add_argument("dir", nargs="?", default="gates-demo",
+                      help="where to build it (default: ./gates-demo)")
+    demo.add_argument("--gate", metavar="NAMES", help="only these gates (comma-separated)")
+    demo.set_defaults(func="demo")
     return p
 
 

@@ -210,3 +210,31 @@ def commit_files(repo: Path, paths: list[Path], message: str) -> str | None:
         return None  # nothing changed in those files
     git("commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *rel, cwd=repo)
     return out("rev-parse", "HEAD", cwd=repo)
+
+
+# -- building repositories (the sample cluster) -----------------------------------
+
+
+def init(path: Path, branch: str = "main") -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    git("init", "-q", "-b", branch, cwd=path)
+
+
+def commit_all(repo: Path, message: str, author: str, date: str | None = None) -> str:
+    """Stage everything in the work tree and commit it as `author` ("Name <email>")."""
+    name, _, email = author.partition(" <")
+    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email.rstrip(">"),
+           "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email.rstrip(">")}
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    git("add", "-A", cwd=repo)
+    git("-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-F", "-", cwd=repo,
+        env=env, input=message.encode())
+    return out("rev-parse", "HEAD", cwd=repo)
+
+
+def switch(repo: Path, branch: str, create_from: str | None = None) -> None:
+    if create_from is None:
+        git("checkout", "-q", branch, cwd=repo)
+    else:
+        git("checkout", "-q", "-b", branch, create_from, cwd=repo)
