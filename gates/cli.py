@@ -70,6 +70,11 @@ def parser() -> argparse.ArgumentParser:
                       help="where to build it (default: ./gates-demo)")
     demo.add_argument("--gate", metavar="NAMES", help="only these gates (comma-separated)")
     demo.set_defaults(func="demo")
+
+    cache = sub.add_parser("cache", help="show or clear the result cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--repo", default=".", metavar="DIR")
+    cache.set_defaults(func="cache")
     return p
 
 

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from gates import baseline, git
+from gates import git, scan
 from gates.gate import GateContext, GateError
 from gates.model import Finding, GateResult, Severity, Status
 
@@ -64,29 +64,27 @@ class Lint:
 
     def run(self, ctx: GateContext) -> GateResult:
         files = ctx.changed_matching(ctx.config["paths"])
-        args = self._args(ctx)
-        branch = self._ruff(ctx, ctx.worktree, files, args)
-        base_dir = ctx.workspace.scratch / "lint-base"
-        ctx.workspace.base_files(files, base_dir)
-        existing = [f for f in files if (base_dir / f).is_file()]
-        base = self._ruff(ctx, base_dir, existing, args) if existing else []
-        baseline.fingerprint(branch, ctx.worktree)
-        baseline.fingerprint(base, base_dir)
-        baseline.mark_new(branch, base)
         version = ctx.run([ctx.config["command"], "--version"]).stdout.split()[-1]
+        args, config_text = self._args(ctx)
+        salt = scan.digest(version, args[2:] if args[0] == "--config" else args, config_text)
+        findings, stats = scan.both_sides(
+            ctx, "ruff", salt, files, lambda root, paths: self._ruff(ctx, root, paths, args))
         return GateResult(
-            gate=self.name, status=Status.PASS, findings=branch,
-            metrics={"files": len(files), "tools": {"ruff": version}},
+            gate=self.name, status=Status.PASS, findings=findings,
+            metrics={"files": len(files), "tools": {"ruff": version}, "cache": stats},
         )
 
-    def _args(self, ctx: GateContext) -> list[str]:
+    def _args(self, ctx: GateContext) -> tuple[list[str], str]:
+        """ruff's arguments, and the text of the (base's) ruff config they point at."""
         args: list[str] = []
         ws = ctx.workspace
         config = None
+        text = ""
         for name in RUFF_CONFIGS:
-            text = git.show(ws.repo, ws.subject.base_commit, name)
-            if text is not None and (name != "pyproject.toml" or "[tool.ruff" in text):
-                config = ws.scratch / "lint-config" / name
+            found = git.show(ws.repo, ws.subject.base_commit, name)
+            if found is not None and (name != "pyproject.toml" or "[tool.ruff" in found):
+                text = found
+                config = ws.scratch / f"lint-config-{ctx.name}" / name
                 config.parent.mkdir(parents=True, exist_ok=True)
                 config.write_text(text, encoding="utf-8")
                 break
@@ -99,7 +97,7 @@ class Lint:
             args += ["--select", ",".join(select)]
         if ctx.config["ignore"]:
             args += ["--ignore", ",".join(ctx.config["ignore"])]
-        return args
+        return args, text
 
     def _ruff(self, ctx: GateContext, root: Path, files: list[str], args: list[str]
               ) -> list[Finding]:
