@@ -93,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (*USER_ERRORS, UsageError) as e:
         print(f"gates: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as e:  # a folder we must write to is not writable, a disk is full …
+        proc.kill_all()
+        where = f": {e.filename}" if e.filename else ""
+        print(f"gates: error: cannot write{where}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         proc.kill_all()
         print("gates: interrupted; every process it started was stopped", file=sys.stderr)

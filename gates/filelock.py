@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +43,17 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         if not path.exists():
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+        _sweep_temps(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _sweep_temps(path: Path, age: float = 60.0) -> None:
+    """Remove temp files that a killed writer of `path` left behind."""
+    now = time.time()
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - stale.stat().st_mtime > age:
+                stale.unlink()

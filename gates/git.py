@@ -147,14 +147,25 @@ def merge_tree(repo: Path, base: str, branch: str) -> MergeResult:
 class Change:
     status: str  # A, M, D, T
     path: str
+    mode: str = "100644"  # the new mode; 120000 is a symlink, 160000 a submodule
+
+    @property
+    def is_file(self) -> bool:
+        return self.mode in ("100644", "100755")
 
 
 def diff(repo: Path, old: str, new: str) -> list[Change]:
     """Files that differ between two tree-ishes (no rename detection)."""
-    raw = out("diff", "--name-status", "-z", "--no-renames", "--no-ext-diff", old, new,
-              "--", cwd=repo)
-    fields = raw.split("\0") if raw else []
-    return [Change(fields[i][0], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+    raw = git("diff", "--raw", "-z", "--no-renames", "--no-ext-diff", "--no-abbrev", old, new,
+              "--", cwd=repo).stdout
+    fields = raw.split("\0")
+    changes = []
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].lstrip(":").split()
+        if len(meta) < 5:
+            continue
+        changes.append(Change(meta[4][0], fields[i + 1], meta[1]))
+    return changes
 
 
 def blob_ids(repo: Path, tree: str, paths: Iterable[str] | None = None) -> dict[str, str]:
@@ -174,6 +185,25 @@ def blob_ids(repo: Path, tree: str, paths: Iterable[str] | None = None) -> dict[
 def show(repo: Path, tree: str, path: str) -> str | None:
     res = git("show", f"{tree}:{path}", cwd=repo, ok=(0, 128))
     return res.stdout if res.returncode == 0 else None
+
+
+def show_file(repo: Path, tree: str, path: str, max_bytes: int = 1_000_000) -> str | None:
+    """The text of a regular file in `tree`; None for a symlink, a submodule, a folder,
+    a path that leaves the tree, a file larger than `max_bytes`, or a missing tree."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return None
+    res = git("ls-tree", "-z", "-l", "--full-tree", tree, "--", path, cwd=repo, ok=(0, 128))
+    entry = res.stdout.split("\0")[0] if res.returncode == 0 else ""
+    if "\t" not in entry:
+        return None
+    meta, name = entry.split("\t", 1)
+    mode, kind, oid, size = meta.split()
+    if name != path or kind != "blob" or mode not in ("100644", "100755"):
+        return None
+    if int(size) > max_bytes:
+        return None
+    return git("cat-file", "blob", oid, cwd=repo).stdout
 
 
 def export(repo: Path, tree: str, dest: Path, paths: Iterable[str] | None = None) -> Path:

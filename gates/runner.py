@@ -123,7 +123,8 @@ def run_branch(
 def _context(gate: Gate, section: dict[str, object], ws: Workspace, cfg: Config, out_dir: Path,
              app_factory: Callable[..., object] | None) -> GateContext:
     exclude = list(section.get("exclude") or [])  # type: ignore[call-overload]
-    changed = [c.path for c in ws.subject.changed if c.status != "D"]
+    # gates see regular files only: a symlink could point anywhere on the host
+    changed = [c.path for c in ws.subject.changed if c.status != "D" and c.is_file]
     return GateContext(
         name=gate.name, workspace=ws, config=dict(section), settings=cfg,
         changed=[p for p in changed if not glob_match(p, exclude)],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -69,13 +71,21 @@ def resolve(repo: Path, branch: str, base: str) -> Subject:
     )
 
 
+def runs_dir(repo: Path) -> Path:
+    """Where runs export their trees: outside the repository, so that code of the
+    branch under test finds no `.git` of the host's around it (not even through
+    `../..`), one folder per repository."""
+    key = hashlib.sha256(str(git.common_dir(repo)).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"gates-{os.getuid()}" / key / "runs"
+
+
 @contextlib.contextmanager
 def materialise(repo: Path, subject: Subject) -> Iterator[tuple[Path, Path]]:
-    """(worktree, scratch): the merge result as plain files in a throw-away folder
-    under the repository's git dir; removed afterwards, whatever happens."""
+    """(worktree, scratch): the merge result as plain files in a throw-away folder;
+    removed afterwards, whatever happens (a killed run's folder by the next run)."""
     assert subject.tree is not None
-    root = git.common_dir(repo) / "gates" / "runs"
-    root.mkdir(parents=True, exist_ok=True)
+    root = runs_dir(repo)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     scratch = Path(tempfile.mkdtemp(prefix=f"{slug(subject.branch)}-", dir=root))
     try:
         with locked(scratch / ".lock"):
@@ -88,7 +98,7 @@ def materialise(repo: Path, subject: Subject) -> Iterator[tuple[Path, Path]]:
 def sweep(repo: Path) -> None:
     """Remove run folders a killed run left behind (none of them is in use by a
     live run: each run holds an flock on its folder while it lives)."""
-    root = git.common_dir(repo) / "gates" / "runs"
+    root = runs_dir(repo)
     if not root.is_dir():
         return
     for d in root.iterdir():

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from gates.subject import runs_dir
 from tests.conftest import GitRepo, gates_env, plugin_path, run_gates
 
 HUMAN_STATUS = """# CLUSTER STATUS
@@ -51,7 +52,7 @@ def test_clean_branch_passes_and_writes_everything(repo: GitRepo) -> None:
     assert repo.git("rev-parse", "--abbrev-ref", "HEAD") == "main"
     assert repo.git("status", "--porcelain", "--untracked-files=no") == ""
     # and no worktree or run folder is left behind
-    assert list((repo.path / ".git" / "gates" / "runs").iterdir()) == []
+    assert list(runs_dir(repo.path).iterdir()) == []
 
 
 def test_new_lint_finding_blocks_existing_does_not(repo: GitRepo) -> None:
@@ -300,7 +301,7 @@ def test_ctrl_c_kills_children_and_cleans_up(repo: GitRepo, tmp_path: Path) -> N
     assert p.returncode == 130, err
     time.sleep(0.5)
     assert _alive_with(marker) == []
-    assert list((repo.path / ".git/gates/runs").iterdir()) == []
+    assert list(runs_dir(repo.path).iterdir()) == []
 
 
 def test_concurrent_runs_lose_nothing(repo: GitRepo) -> None:

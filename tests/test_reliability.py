@@ -1,0 +1,226 @@
+"""The suite's own promises: fail closed, lose nothing, hand the branch nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from gates.subject import runs_dir
+from tests.conftest import GitRepo, gate_context, gates_env, run_gates
+
+HUMAN = "# CLUSTER STATUS\r\n\r\nKeep this — ü ✓ — byte for byte.\r\n\r\n## Merge Gates\r\n\r\nTail.\r\n"
+
+SPY_APP = r"""
+import http.server, json, os, subprocess, sys
+from pathlib import Path
+
+def seen():
+    out = {"env": dict(os.environ)}
+    ssh = Path(os.path.expanduser("~/.ssh"))
+    out["ssh"] = [p.read_text(errors="replace") for p in ssh.glob("*")] if ssh.is_dir() else []
+    configs = []
+    for parent in [Path.cwd(), *Path.cwd().parents]:
+        for c in (parent / ".git" / "config", parent / "config"):
+            try:
+                configs.append(c.read_text(errors="replace"))
+            except OSError:
+                pass
+    out["configs"] = configs
+    r = subprocess.run(["git", "config", "--list"], capture_output=True, text=True)
+    out["git_config"] = r.stdout
+    return out
+
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps(seen()).encode()
+        self.send_response(200); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+class Probe:
+    name = "probe"
+    needs_app = True
+
+    def applies(self, ctx: object) -> bool:
+        return True
+
+    def run(self, ctx: object) -> object:
+        raise NotImplementedError
+
+
+def test_branch_code_sees_no_host_secrets(repo: GitRepo, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("HOST-PRIVATE-KEY-MARKER")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GITHUB_TOKEN", "HOST-TOKEN-MARKER")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "HOST-AWS-MARKER")
+    repo.git("config", "gatestest.secret", "HOST-CONFIG-MARKER")
+    repo.commit({"gates.toml": '[app]\ncommand = ["python", "spy.py", "{port}"]\nhealth = "/"\n',
+                 "spy.py": SPY_APP}, "app")
+    repo.branch("ironwood/spy", {"notes.md": "hi\n"})
+    with gate_context(repo, "ironwood/spy", Probe()) as ctx, ctx.app() as app:
+        with urllib.request.urlopen(app.url("/"), timeout=10) as r:
+            raw = r.read().decode()
+    seen = json.loads(raw)
+    for marker in ("HOST-PRIVATE-KEY-MARKER", "HOST-TOKEN-MARKER", "HOST-AWS-MARKER",
+                   "HOST-CONFIG-MARKER"):
+        assert marker not in raw, marker
+    assert "GITHUB_TOKEN" not in seen["env"] and seen["env"]["HOME"] != str(home)
+
+
+def test_symlinks_are_not_followed(repo: GitRepo) -> None:
+    repo.git("checkout", "-q", "-b", "acacia/links")
+    os.symlink("/etc/passwd", repo.path / "app" / "passwd.py")
+    os.symlink("../.git/config", repo.path / "app" / "config.py")
+    repo.commit({"app/real.py": "import sys\n"}, "ACACIA: links")
+    repo.git("checkout", "-q", "main")
+    res = run_gates("run", "--branch", "acacia/links", cwd=repo.path)
+    assert res.returncode == 1
+    entry = json.loads(repo.read("reports/latest.json"))["branches"]["acacia/links"]
+    assert [f["location"] for f in entry["blocking"]] == ["app/real.py:1"]
+    report = repo.path / entry["report_dir"]
+    for p in report.rglob("*"):
+        if p.is_file():
+            assert "root:x:0" not in p.read_text(errors="replace")
+
+
+def outside_code(text: str) -> str:
+    return re.sub(r"(`+)(?:(?!\1).)+\1", "", text)
+
+
+def test_no_markup_injection_into_status_files(repo: GitRepo) -> None:
+    evil = "walnut/<!--x--><img_src=x_onerror=alert(1)>|<b>"
+    repo.branch(evil, {"app/<b>odd</b>.py": "import sys\n"}, "WALNUT: <script>alert(1)</script>")
+    res = run_gates("run", "--branch", evil, cwd=repo.path)
+    assert res.returncode == 1, res.stderr
+    for name in ("CLUSTER_STATUS.md", "AGENT_STATUS_WALNUT.md", "CLUSTER_ISSUES.md"):
+        text = repo.read(name)
+        bare = outside_code(text)
+        assert "<img" not in bare and "<b>" not in bare and "<!--x-->" not in text, name
+        # our blocks still parse: one begin and one end each
+        for m in set(re.findall(r"<!-- gates:begin (\S+) -->", text)):
+            assert text.count(f"<!-- gates:begin {m} -->") == 1
+            assert text.count(f"<!-- gates:end {m} -->") == 1
+    summary = next((repo.path / "reports").rglob("summary.md")).read_text()
+    assert "<img" not in outside_code(summary)
+
+
+def _intact(text: str) -> bool:
+    return text.startswith("# CLUSTER STATUS\r\n\r\nKeep this — ü ✓ — byte for byte.\r\n\r\n"
+                           "## Merge Gates\r\n") and text.endswith("\r\nTail.\r\n")
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from gates.publish.blocks import Block, update_file
+p = Path(sys.argv[1])
+i = 0
+while True:
+    i += 1
+    update_file(p, [Block("status", "row %d\\n" % i * (i % 50), anchor=r"^## Merge Gates")])
+"""
+
+
+def test_sigkill_at_random_points_leaves_old_or_new(tmp_path: Path) -> None:
+    """200 writers killed at random moments: the file is always whole, human text intact."""
+    target = tmp_path / "CLUSTER_STATUS.md"
+    target.write_bytes(HUMAN.encode())
+    rng = random.Random(1)
+    env = gates_env()
+    for _ in range(200):
+        p = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 0.25))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        text = target.read_bytes().decode()
+        assert _intact(text)
+        assert text.count("<!-- gates:begin status -->") <= 1
+    # what killed writers left behind is swept by the next write once it is stale
+    for t in tmp_path.glob(".CLUSTER_STATUS.md.*.tmp"):
+        os.utime(t, (time.time() - 3600, time.time() - 3600))
+    subprocess.run([sys.executable, "-c", "from pathlib import Path; import sys; "
+                    "from gates.publish.blocks import Block, update_file; "
+                    "update_file(Path(sys.argv[1]), [Block('status', 'final')])", str(target)],
+                   env=env, check=True)
+    assert list(tmp_path.glob(".CLUSTER_STATUS.md.*.tmp")) == []
+    assert _intact(target.read_bytes().decode())
+
+
+def test_killed_runs_leave_nothing_behind_after_the_next(repo: GitRepo) -> None:
+    (repo.path / "CLUSTER_STATUS.md").write_bytes(HUMAN.encode())
+    repo.branch("walnut/k", {"app/k.py": "import sys\n"})
+    rng = random.Random(2)
+    env = gates_env()
+    for _ in range(15):
+        p = subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/k", "-q"],
+                             cwd=repo.path, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.05, 0.9))
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        assert _intact((repo.path / "CLUSTER_STATUS.md").read_bytes().decode())
+    # leftovers of killed runs are old enough to be swept only after a while: age them
+    for d in runs_dir(repo.path).iterdir() if runs_dir(repo.path).exists() else []:
+        os.utime(d, (time.time() - 3600, time.time() - 3600))
+    res = run_gates("run", "--branch", "walnut/k", cwd=repo.path)
+    assert res.returncode == 1
+    assert list(runs_dir(repo.path).iterdir()) == []
+    assert _intact((repo.path / "CLUSTER_STATUS.md").read_bytes().decode())
+    assert json.loads(repo.read("reports/latest.json"))["branches"]["walnut/k"]["verdict"] \
+        == "blocked"
+
+
+def test_bad_inputs_are_one_line(repo: GitRepo, tmp_path: Path) -> None:
+    empty = GitRepo(tmp_path / "empty")
+    res = run_gates("run", "--all", cwd=empty.path)
+    assert res.returncode == 2 and "no commits yet" in res.stderr
+    for name in ("-x", "walnut/..", "walnut/a b", "walnut/ünï"):
+        res = run_gates("run", f"--branch={name}", cwd=repo.path)
+        assert res.returncode == 2, (name, res.stderr)
+        assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    # a unicode branch that exists works
+    repo.branch("walnut/ünï", {"app/u.py": "U = 1\n"})
+    assert run_gates("run", "--branch", "walnut/ünï", cwd=repo.path).returncode == 0
+    # detached HEAD does not matter: we never use HEAD
+    repo.git("checkout", "-q", "--detach", "main")
+    assert run_gates("run", "--branch", "walnut/ünï", cwd=repo.path).returncode == 0
+
+
+def test_shallow_clone_without_history_is_one_line(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit({"app/more.py": "M = 1\n"}, "main moves")
+    repo.branch("walnut/s", {"app/s.py": "S = 1\n"})
+    repo.commit({"app/later.py": "L = 1\n"}, "main moves again")
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch",
+                    f"file://{repo.path}", str(clone)], check=True)
+    res = run_gates("run", "--branch", "walnut/s", cwd=clone)
+    assert res.returncode in (0, 1, 2), res.stderr
+    assert "Traceback" not in res.stderr
+    if res.returncode == 2:
+        assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_unwritable_reports_folder_fails_closed(repo: GitRepo) -> None:
+    repo.commit({"gates.toml": 'reports_dir = "blocker/reports"\n', "blocker": "a file\n"}, "cfg")
+    repo.branch("walnut/w", {"app/w.py": "W = 1\n"})
+    res = run_gates("run", "--branch", "walnut/w", cwd=repo.path)
+    assert res.returncode not in (0, 1)
+    assert "cannot write" in res.stderr and "Traceback" not in res.stderr
