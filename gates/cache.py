@@ -81,7 +81,7 @@ class Cache:
                 for i in range(0, len(keys), 500):
                     chunk = keys[i:i + 500]
                     marks = ",".join("?" * len(chunk))
-                    rows = con.execute(f"SELECT k, v, sum FROM results WHERE k IN ({marks})",
+                    rows = con.execute(f"SELECT k, v, sum FROM results WHERE k IN ({marks})",  # nosec B608
                                        chunk).fetchall()
                     for k, v, s in rows:
                         if _checksum(v) != s:
