@@ -63,6 +63,12 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func="status")
 
+    report = sub.add_parser("report", help="rebuild the HTML dashboard (reports/index.html)",
+                            description="Rebuild the static HTML dashboard from the reports "
+                                        "on disk; `gates run` updates it after every run.")
+    _common(report)
+    report.set_defaults(func="report")
+
     demo = sub.add_parser("demo", help="build the sample cluster and judge its branches",
                           description="Build a sample repo (a tool-library app and three "
                                       "agent branches) and run every gate on it.")

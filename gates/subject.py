@@ -47,6 +47,8 @@ def slug(branch: str) -> str:
     """A folder name for a branch that can never leave the reports folder."""
     s = re.sub(r"[^A-Za-z0-9._-]+", "_", branch.replace("/", "__"))
     s = s.lstrip(".-_") or "branch"
+    if "." in s and s.rsplit(".", 1)[1].lower() in ("html", "json", "jsonl", "md", "css"):
+        s += "_"  # never the name of a file that reports/ itself holds (index.html …)
     return s[:120]
 
 

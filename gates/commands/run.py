@@ -10,6 +10,7 @@ from gates import app, git, publish, runner, subject
 from gates.commands.common import Repo, open_repo
 from gates.console import LiveProgress, console, err, print_reasons, verdict_table
 from gates.model import Verdict
+from gates.publish import dashboard
 
 
 def agent_branches(repo: Repo) -> list[str]:
@@ -41,6 +42,7 @@ def judge(repo: Repo, branches: list[str], args: argparse.Namespace) -> list[Ver
                 stale=partial(subject.stale, repo.root))
             for w in warnings:
                 err.print(f"[yellow]gates: repaired {w}[/]")
+            dashboard.update(repo.root, repo.config, v, stale=partial(subject.stale, repo.root))
             verdicts.append(v)
     finally:
         progress.stop()

@@ -16,7 +16,16 @@ from gates import git
 from gates.config import Config
 from gates.filelock import atomic_write, locked
 from gates.model import Verdict
-from gates.publish import agent_status, cluster_issues, cluster_status, index, junit, sarif, summary
+from gates.publish import (
+    agent_status,
+    cluster_issues,
+    cluster_status,
+    history,
+    index,
+    junit,
+    sarif,
+    summary,
+)
 from gates.publish.blocks import Block, update_file
 
 REPORT_FILES = ("summary.md", "verdict.json", "findings.sarif", "junit.xml")
@@ -60,6 +69,7 @@ def update_cluster(
     warnings: list[str] = []
     with locked(git.common_dir(repo) / "gates" / "publish.lock"):
         entries = index.update(reports / "latest.json", verdict)
+        history.append(reports / "history.jsonl", verdict)
         if not status_files:
             return written, warnings
         stale_set = stale(entries) if stale else set()  # type: ignore[arg-type]

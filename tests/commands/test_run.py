@@ -28,6 +28,10 @@ Do not merge on Fridays.
 """
 
 
+def gate_of(repo: GitRepo, branch: str, gate: str) -> dict:
+    return {g["gate"]: g for g in verdict_of(repo, branch)["gates"]}[gate]
+
+
 def verdict_of(repo: GitRepo, branch: str) -> dict:
     index = json.loads(repo.read("reports/latest.json"))
     entry = index["branches"][branch]
@@ -37,7 +41,7 @@ def verdict_of(repo: GitRepo, branch: str) -> dict:
 def test_clean_branch_passes_and_writes_everything(repo: GitRepo) -> None:
     repo.branch("walnut/catalog", {"app/catalog.py": "def tools() -> list[str]:\n    return []\n"},
                 "WALNUT: add catalog")
-    res = run_gates("run", "--branch", "walnut/catalog", cwd=repo.path)
+    res = run_gates("run", "--branch", "walnut/catalog", "--gate", "lint", cwd=repo.path)
     assert res.returncode == 0, res.stdout + res.stderr
     v = verdict_of(repo, "walnut/catalog")
     assert v["verdict"] == "pass" and v["agent"] == "WALNUT"
@@ -67,7 +71,7 @@ def test_new_lint_finding_blocks_existing_does_not(repo: GitRepo) -> None:
         """}, "IRONWOOD: touch core")
     res = run_gates("run", "--branch", "ironwood/payments", cwd=repo.path)
     assert res.returncode == 1, res.stdout + res.stderr
-    lint = verdict_of(repo, "ironwood/payments")["gates"][0]
+    lint = gate_of(repo, "ironwood/payments", "lint")
     assert lint["status"] == "fail"
     by_line = {(f["rule"], f["line"]): f for f in lint["findings"]}
     assert by_line[("F401", 2)]["new"] and by_line[("F401", 2)]["blocking"]
@@ -81,7 +85,7 @@ def test_new_lint_finding_blocks_existing_does_not(repo: GitRepo) -> None:
     repo.git("merge", "-q", "main")
     repo.git("checkout", "-q", "main")
     run_gates("run", "--branch", "ironwood/payments", cwd=repo.path)
-    lint = verdict_of(repo, "ironwood/payments")["gates"][0]
+    lint = gate_of(repo, "ironwood/payments", "lint")
     assert all(f["blocking"] for f in lint["findings"] if f["rule"] == "F401")
 
 
@@ -135,7 +139,7 @@ def test_pyproject_tool_gates_is_read(repo: GitRepo) -> None:
     repo.branch("walnut/y", {"app/y.py": "import sys\n"})
     res = run_gates("run", "--branch", "walnut/y", cwd=repo.path)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert verdict_of(repo, "walnut/y")["gates"] == []
+    assert "lint" not in [g["gate"] for g in verdict_of(repo, "walnut/y")["gates"]]
 
 
 def test_bad_config_is_one_line_exit_2(repo: GitRepo) -> None:
@@ -205,7 +209,7 @@ def test_missing_tool_is_error_and_blocks(repo: GitRepo) -> None:
     repo.branch("walnut/m", {"app/m.py": "M = 1\n"})
     res = run_gates("run", "--branch", "walnut/m", cwd=repo.path)
     assert res.returncode == 1
-    lint = verdict_of(repo, "walnut/m")["gates"][0]
+    lint = gate_of(repo, "walnut/m", "lint")
     assert lint["status"] == "error" and "ruff-is-not-installed is not installed" in lint["reason"]
     assert "could not run" in repo.read("AGENT_STATUS_WALNUT.md")
     assert "gate-error" in repo.read("CLUSTER_ISSUES.md")

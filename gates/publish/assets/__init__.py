@@ -1,0 +1,1 @@
+"""The dashboard's stylesheet (inlined into every page)."""
