@@ -153,6 +153,8 @@ class Verdict:
     config_hash: str = ""
     tools: dict[str, str] = field(default_factory=dict)
     report_dir: str = ""
+    # where this run's reports are written until they are published to report_dir
+    staging: str = ""
 
     @property
     def label(self) -> str:

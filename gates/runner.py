@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import queue
 import shutil
+import tempfile
 import threading
 import time
 import traceback
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates import config as config_mod
-from gates import git, policy, proc, subject
+from gates import git, policy, proc, subject, suppress
 from gates.config import Config, ConfigError
 from gates.gate import Gate, GateContext, GateError, Workspace, glob_match
 from gates.model import Finding, GateResult, Severity, Status, Verdict
@@ -85,10 +86,12 @@ def run_branch(
     started, t0 = now_iso(), time.monotonic()
     subj = subject.resolve(repo, branch, cfg["base"])
     the_plan = plan(cfg, registry, only)
-    out_dir = report_dir(repo, cfg, subj)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    final = report_dir(repo, cfg, subj)
+    # each run writes into its own folder; publishing promotes it to `final`, so runs
+    # of the same commit at once never write into each other's reports
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_staging(final.parent)
+    out_dir = Path(tempfile.mkdtemp(prefix=f".{final.name}.run-", dir=final.parent))
 
     # results that are not a gate's own: an unusable gate, a policy edit, a conflict
     results: list[GateResult]
@@ -116,8 +119,19 @@ def run_branch(
         base_commit=subj.base_commit, tree=subj.tree, results=results, passed=passed,
         reasons=reasons, started=started, duration=time.monotonic() - t0,
         config_hash=cfg.digest, tools=_tools(results),
-        report_dir=str(out_dir.relative_to(repo)),
+        report_dir=str(final.relative_to(repo)), staging=str(out_dir.relative_to(repo)),
     )
+
+
+def _sweep_staging(folder: Path, age: float = 3600.0) -> None:
+    """Remove report folders that killed runs left half-written."""
+    now = time.time()
+    for d in [*folder.glob(".*.run-*"), *folder.glob(".*.old-*")]:
+        try:
+            if now - d.stat().st_mtime > age:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _context(gate: Gate, section: dict[str, object], ws: Workspace, cfg: Config, out_dir: Path,
@@ -246,7 +260,7 @@ def _pool(contexts: list[tuple[Gate, GateContext]], jobs: int, progress: Progres
             with lock:
                 running[ctx.name] = (ctx, timeout)
             progress.started(branch, ctx.name)
-            result = policy.judge(_guarded(gate, ctx), ctx.config)
+            result = policy.judge(suppress.apply(_guarded(gate, ctx), ctx), ctx.config)
             with lock:
                 if ctx.name not in done:  # not already given up on
                     done[ctx.name] = result

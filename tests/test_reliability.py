@@ -224,3 +224,20 @@ def test_unwritable_reports_folder_fails_closed(repo: GitRepo) -> None:
     res = run_gates("run", "--branch", "walnut/w", cwd=repo.path)
     assert res.returncode not in (0, 1)
     assert "cannot write" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_same_branch_at_once_shares_the_cache_safely(repo: GitRepo) -> None:
+    repo.branch("walnut/same", {"app/same.py": "import sys\n\n\nX = 1\n"})
+    env = gates_env()
+    procs = [subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/same",
+                               "--gate", "lint", "-q"], cwd=repo.path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+    assert [code for code, _ in results] == [1, 1, 1, 1], results
+    entry = json.loads(repo.read("reports/latest.json"))["branches"]["walnut/same"]
+    assert entry["blocking"][0]["location"] == "app/same.py:1"
+    issues = repo.read("CLUSTER_ISSUES.md")
+    assert issues.count("### 📋 lint") == 1  # one issue, never duplicated
+    res = run_gates("cache", "info", cwd=repo.path)
+    assert res.returncode == 0 and "ruff: 1" in res.stdout  # one entry: the branch's blob

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,8 @@ REPORT_FILES = ("summary.md", "verdict.json", "findings.sarif", "junit.xml")
 
 
 def write_reports(repo: Path, verdict: Verdict) -> Path:
-    out = repo / verdict.report_dir
+    """Write the run's reports, then promote its folder to `report_dir` in one rename."""
+    out = repo / (verdict.staging or verdict.report_dir)
     links = {name: name for name in REPORT_FILES[1:]}
     md = summary.render(verdict, links)
     files: dict[str, str] = {
@@ -43,11 +45,26 @@ def write_reports(repo: Path, verdict: Verdict) -> Path:
     }
     for name, text in files.items():
         atomic_write(out / name, text)
+    if verdict.staging:
+        _promote(repo, out, repo / verdict.report_dir)
+        verdict.staging = ""
+        out = repo / verdict.report_dir
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as f:
             f.write(md + "\n")
     return out / "summary.md"
+
+
+def _promote(repo: Path, staging: Path, final: Path) -> None:
+    with locked(git.common_dir(repo) / "gates" / "publish.lock"):
+        old = None
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}-{id(staging)}")
+            os.rename(final, old)
+        os.rename(staging, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def update_cluster(
