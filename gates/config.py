@@ -170,6 +170,7 @@ def validate(
         if not isinstance(section, dict):
             raise ConfigError(f"{where}: 'gates.{name}' must be a table")
         schema = {**GATE_COMMON, **((gate_defaults or {}).get(name) or {})}
+        schema["path_thresholds"] = dict  # globs are free-form keys, even when a gate has some
         if gate_defaults is None:  # gates not known yet: accept their keys as they are
             schema.update({k: ANY for k in section if k not in schema})
         checked = _check_table(section, schema, where, f"gates.{name}.")
@@ -177,6 +178,9 @@ def validate(
         gates[name] = {k: checked[k] for k in section}
         _check_gate_values(gates[name], where, f"gates.{name}.")
     values["gates"] = gates
+    from gates import suppress  # [[suppress]] entries: one clear line on a bad one
+
+    suppress.from_config(values["suppress"], where)
     for key, role in values["agents"].items():
         if not isinstance(role, str):
             raise ConfigError(f"{where}: 'agents.{key}' must be a string (the agent's role)")

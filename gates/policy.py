@@ -20,6 +20,8 @@ def threshold_for(path: str | None, cfg: Mapping[str, Any]) -> Severity:
 
 
 def blocks(f: Finding, cfg: Mapping[str, Any]) -> bool:
+    if f.extra.get("suppressed"):  # an audited suppression (gates.suppress)
+        return False
     if cfg.get("block_on", "new") == "new" and not f.new:
         return False
     return f.severity >= threshold_for(f.path, cfg)

@@ -1,0 +1,421 @@
+"""The security gate: bandit and semgrep on the code files the branch changes.
+
+semgrep runs the bundled payment-flow and auth rules (`gates/rules/*.yaml`) plus
+any the repo's config names (`rules = ["path/in/repo.yaml"]`), read from the
+*base* tree: a branch cannot add, edit or drop its own rules. bandit covers the
+Python files. Both tools run on the merge result and on the base's version of
+the same files; a finding whose fingerprint the base also has is existing debt.
+
+The files are copied into a folder of their own before a tool sees them, so a
+branch cannot steer the scan with a `.semgrepignore`, a `.bandit` or a symlink
+out of the tree; inline `# nosec` / `# nosemgrep` are ignored too — the one way
+to silence a finding is an audited `# gates: ignore[rule] reason="…"` (see
+gates.suppress).
+
+Severity. A semgrep rule says it with `metadata.gates_severity`, else its own
+severity maps ERROR→high, WARNING→medium, INFO→low. bandit's severity ×
+confidence maps as follows (see `bandit_severity`):
+
+    bandit severity   confidence        gates
+    HIGH              HIGH or MEDIUM    high
+    HIGH              LOW               medium
+    MEDIUM            any               medium
+    LOW               any               low
+
+A file a tool could not parse is a `*-parse-error` finding (medium) — the part
+it could not read was not checked. Any other tool error fails the gate.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import posixpath
+import re
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from gates import baseline, git
+from gates.gate import GateContext, GateError, glob_match
+from gates.model import Finding, GateResult, Severity, Status
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+PYTHON = ["*.py"]
+CODE = ["*.py", "*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs"]
+SEMGREP_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+SEMGREP_SEVERITY = {
+    "ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severity.LOW,
+    "CRITICAL": Severity.CRITICAL, "HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+}
+# semgrep errors about a target it could not (fully) parse; anything else is fatal
+PARSE_ERRORS = {"PartialParsing", "Syntax error", "Lexical error", "Other syntax error"}
+# bandit tests whose message quotes the string they found (a password): never shown
+REDACT = {"B105", "B106", "B107"}
+MANY_FILES = 50  # from this many files on, semgrep picks its own number of jobs
+
+T = TypeVar("T")
+
+
+# -- shared with the secrets gate: files of one side, tools side by side -----------
+
+
+def stage(root: Path, paths: Iterable[str], into: Path) -> list[str]:
+    """Copy the regular files among `paths` (no symlinks, nothing outside `root`)
+    from `root` into `into`; returns the paths copied."""
+    root = root.resolve()
+    out = []
+    for p in paths:
+        src = root / p
+        if src.is_symlink() or not src.is_file() or not src.resolve().is_relative_to(root):
+            continue
+        dst = into / p
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+        out.append(p)
+    return out
+
+
+def base_side(ctx: GateContext, paths: Sequence[str], into: Path) -> list[str]:
+    """The base's version of `paths` under `into`; returns those that exist there."""
+    if not paths:
+        return []
+    ctx.workspace.base_files(paths, into)
+    root = into.resolve()
+    return [p for p in paths
+            if (into / p).is_file() and not (into / p).is_symlink()
+            and (into / p).resolve().is_relative_to(root)]
+
+
+def in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Run `calls` on threads, each in a copy of this context (so that the runner's
+    process ownership and deadline follow the tools); re-raise the first error."""
+    with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
+        futures: list[Future[T]] = [pool.submit(contextvars.copy_context().run, c)
+                                    for c in calls]
+    return [f.result() for f in futures]
+
+
+def new_vs_base(branch: list[Finding], branch_root: Path, base: list[Finding],
+                base_root: Path) -> list[Finding]:
+    baseline.fingerprint(branch, branch_root)
+    baseline.fingerprint(base, base_root)
+    return baseline.mark_new(branch, base)
+
+
+# -- bandit ---------------------------------------------------------------------------
+
+
+def bandit_severity(severity: str, confidence: str) -> Severity:
+    severity, confidence = severity.upper(), confidence.upper()
+    if severity == "HIGH":
+        return Severity.HIGH if confidence in ("HIGH", "MEDIUM") else Severity.MEDIUM
+    if severity == "MEDIUM":
+        return Severity.MEDIUM
+    return Severity.LOW
+
+
+def _rel(path: str) -> str:
+    return posixpath.normpath(path.replace("\\", "/"))
+
+
+def parse_bandit(raw: str) -> list[Finding]:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise GateError(f"bandit printed something that is not JSON: {e}: {raw[:200]!r}") from None
+    findings = []
+    for err in data.get("errors") or []:
+        reason = str(err.get("reason", ""))
+        if "syntax error" not in reason.lower():
+            raise GateError(f"bandit could not scan {_rel(err.get('filename', '?'))}: {reason}")
+        findings.append(Finding(
+            gate="security", rule="bandit-parse-error", tool="bandit", severity=Severity.MEDIUM,
+            path=_rel(err["filename"]),
+            message="bandit could not parse this file (syntax error), so it was not checked",
+        ))
+    for item in data.get("results") or []:
+        test_id = str(item.get("test_id", "bandit"))
+        text = str(item.get("issue_text", ""))
+        if test_id in REDACT:
+            text = re.sub(r":\s*'.*$", "", text) + " (value not shown)"
+        cwe = (item.get("issue_cwe") or {}).get("id")
+        findings.append(Finding(
+            gate="security", rule=test_id, tool="bandit",
+            message=f"{text} ({item.get('test_name', '')})",
+            severity=bandit_severity(item.get("issue_severity", "LOW"),
+                                     item.get("issue_confidence", "LOW")),
+            path=_rel(item["filename"]), line=item.get("line_number"),
+            end_line=max(item.get("line_range") or [0]) or None,
+            extra={k: v for k, v in {
+                "url": item.get("more_info"), "cwe": f"CWE-{cwe}" if cwe else None,
+                "confidence": str(item.get("issue_confidence", "")).lower(),
+                "sensitive": test_id in REDACT,  # its source line holds the password
+            }.items() if v},
+        ))
+    return findings
+
+
+def run_bandit(ctx: GateContext, root: Path, files: list[str]) -> list[Finding]:
+    if not files:
+        return []
+    res = ctx.run([ctx.config["bandit"], "-f", "json", "-q", "--ignore-nosec", "--", *files],
+                  cwd=root)
+    if res.returncode not in (0, 1):
+        raise GateError(f"bandit failed (exit {res.returncode}): {res.output[-400:]}")
+    return parse_bandit(res.stdout)
+
+
+def bandit_version(ctx: GateContext) -> str:
+    res = ctx.run([ctx.config["bandit"], "--version"])
+    if res.returncode != 0 or not res.stdout.strip():
+        raise GateError(f"bandit --version failed (exit {res.returncode}): {res.output[-200:]}")
+    return res.stdout.split()[1] if len(res.stdout.split()) > 1 else res.stdout.strip()
+
+
+# -- semgrep --------------------------------------------------------------------------
+
+
+def bundled_rules() -> list[Path]:
+    """Every rule file in gates/rules (the test targets beside them are not YAML)."""
+    return sorted(p for p in RULES_DIR.rglob("*") if p.suffix in (".yaml", ".yml")
+                  and p.is_file() and not {"tests", "test"} & set(p.relative_to(RULES_DIR).parts[:-1]))
+
+
+_merged: dict[tuple[tuple[str, int], ...], list[str] | None] = {}
+
+
+def _merge(files: list[Path]) -> list[str] | None:
+    """The rules of `files` as few JSON configs as their ids allow (semgrep keeps one
+    rule per id in a config); None when a file is not a plain rules file."""
+    try:
+        import yaml
+    except ImportError:
+        return None
+    buckets: list[tuple[set[str], list[Any]]] = []
+    for f in files:
+        try:
+            doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            return None  # semgrep names the problem when it reads the file itself
+        rules = doc.get("rules") if isinstance(doc, dict) else None
+        if not isinstance(rules, list) or set(doc) != {"rules"}:
+            return None
+        ids = {str(r.get("id")) for r in rules if isinstance(r, dict)}
+        for seen, out in buckets:
+            if not seen & ids:
+                seen |= ids
+                out.extend(rules)
+                break
+        else:
+            buckets.append((ids, list(rules)))
+    return [json.dumps({"rules": rules}, default=str) for _, rules in buckets]
+
+
+def merged_rules(files: list[Path], into: Path) -> list[Path]:
+    """The bundled rule files merged into a few configs: semgrep spends most of its
+    start-up on each config file it loads (22 files: twice the time of 2)."""
+    key = tuple((str(f), f.stat().st_mtime_ns) for f in files)
+    if key not in _merged:
+        _merged[key] = _merge(files)
+    texts = _merged[key]
+    if texts is None:
+        return files
+    into.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, text in enumerate(texts):
+        p = into / f"bundled-{i}.json"
+        p.write_text(text, encoding="utf-8")
+        out.append(p)
+    return out
+
+
+def semgrep_severity(extra: dict[str, Any]) -> Severity:
+    wanted = (extra.get("metadata") or {}).get("gates_severity")
+    if isinstance(wanted, str):
+        try:
+            return Severity.parse(wanted)
+        except ValueError:
+            pass
+    return SEMGREP_SEVERITY.get(str(extra.get("severity", "")).upper(), Severity.MEDIUM)
+
+
+def _error_type(err: dict[str, Any]) -> str:
+    kind = err.get("type")
+    return str(kind[0] if isinstance(kind, list) and kind else kind or "")
+
+
+def parse_semgrep(raw: str, show: Callable[[str], str] = str) -> tuple[list[Finding], str]:
+    """(findings, semgrep version). `show` rewrites scratch paths in error messages."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise GateError(f"semgrep printed something that is not JSON: {e}: {raw[:200]!r}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise GateError("semgrep's JSON output has no 'results'")
+    findings = []
+    for err in data.get("errors") or []:
+        path = err.get("path")
+        if _error_type(err) in PARSE_ERRORS and path:
+            spans = err.get("spans") or [{}]
+            findings.append(Finding(
+                gate="security", rule="semgrep-parse-error", tool="semgrep",
+                severity=Severity.MEDIUM, path=_rel(path),
+                line=(spans[0].get("start") or {}).get("line"),
+                message="semgrep could not parse this part of the file, so it was not checked",
+            ))
+            continue
+        msg = err.get("message") or err.get("long_msg") or err.get("short_msg") or _error_type(err)
+        where = ""
+        if err.get("spans"):
+            span = err["spans"][0]
+            where = f" ({show(str(span.get('file', '')))}:{(span.get('start') or {}).get('line')})"
+        raise GateError(f"semgrep: {show(' '.join(str(msg).split()))}{where}")
+    seen = set()
+    for r in data["results"]:
+        extra = r.get("extra") or {}
+        rule = str(r.get("check_id", "semgrep")).rsplit(".", 1)[-1]
+        line = (r.get("start") or {}).get("line")
+        key = (rule, r.get("path"), line)
+        if key in seen:
+            continue
+        seen.add(key)
+        meta = extra.get("metadata") or {}
+        refs = meta.get("references") or []
+        cwe = meta.get("cwe")
+        findings.append(Finding(
+            gate="security", rule=rule, tool="semgrep", severity=semgrep_severity(extra),
+            message=" ".join(str(extra.get("message", rule)).split()),
+            path=_rel(str(r.get("path", ""))), line=line,
+            end_line=(r.get("end") or {}).get("line"),
+            extra={k: v for k, v in {
+                "url": refs[0] if isinstance(refs, list) and refs else None,
+                "cwe": cwe[0] if isinstance(cwe, list) and cwe else cwe,
+            }.items() if v},
+        ))
+    return findings, str(data.get("version", ""))
+
+
+def run_semgrep(ctx: GateContext, root: Path, files: list[str], configs: list[Path],
+                show: Callable[[str], str]) -> tuple[list[Finding], str]:
+    if not files:
+        return [], ""
+    cmd = [ctx.config["semgrep"], "scan", "--json", "--quiet", "--disable-version-check",
+           "--metrics=off", "--no-git-ignore", "--disable-nosem",
+           "--timeout", str(int(ctx.config["rule_timeout"]))]
+    if len(files) < MANY_FILES:  # its worker processes cost more than they save here
+        cmd += ["--jobs", "1"]
+    for c in configs:
+        cmd += ["--config", str(c)]
+    res = ctx.run([*cmd, "--", *files], cwd=root, env=SEMGREP_ENV)
+    if res.returncode not in (0, 1):
+        if res.stdout.strip():
+            try:
+                parse_semgrep(res.stdout, show)  # names the first error when there is one
+            except GateError as e:
+                raise GateError(f"{e} (exit {res.returncode})") from None
+        detail = " ".join(res.stderr.strip().splitlines()[-3:]) or res.stdout.strip()
+        raise GateError(f"semgrep failed (exit {res.returncode}): {show(detail[-400:])}")
+    return parse_semgrep(res.stdout, show)
+
+
+# -- the gate -------------------------------------------------------------------------
+
+
+class Security:
+    name = "security"
+    needs_app = False
+    defaults: ClassVar[dict[str, Any]] = {
+        "paths": list(CODE),
+        "timeout": 600.0,
+        "threshold": "high",
+        # payment code blocks from medium up; the globs match files and folders
+        "path_thresholds": {
+            "**/payment*/**": "medium", "**/payment*": "medium",
+            "**/stripe/**": "medium", "**/stripe*": "medium",
+            "**/billing/**": "medium", "**/billing*": "medium",
+            "**/webhook*": "medium", "**/webhooks/**": "medium",
+        },
+        "rules": [],  # extra semgrep rule files, paths in the repo (read from the base)
+        "bundled_rules": True,  # the payment-flow and auth rules shipped with gates
+        "bandit": "bandit",  # executables
+        "semgrep": "semgrep",
+        "rule_timeout": 30,  # semgrep's per-rule, per-file timeout (seconds)
+    }
+
+    def _files(self, ctx: GateContext) -> list[str]:
+        return [p for p in ctx.changed_matching(ctx.config["paths"]) if glob_match(p, CODE)]
+
+    def applies(self, ctx: GateContext) -> bool:
+        return bool(self._files(ctx))
+
+    def rule_files(self, ctx: GateContext) -> tuple[list[Path], Callable[[str], str]]:
+        """The semgrep configs: bundled, then the repo's own from the base tree."""
+        ws = ctx.workspace
+        merged = ws.scratch / "security-bundled"
+        configs = merged_rules(bundled_rules(), merged) if ctx.config["bundled_rules"] else []
+        own = ws.scratch / "security-rules"
+        for path in ctx.config["rules"]:
+            rel = posixpath.normpath(str(path).strip().lstrip("/"))
+            if rel.startswith("..") or not rel or rel == ".":
+                raise GateError(f"gates.security.rules: {path!r} is not a path in the repo")
+            text = git.show(ws.repo, ws.subject.base_commit, rel)
+            if text is None:
+                raise GateError(f"gates.security.rules: {rel} does not exist on "
+                                f"{ws.subject.base}")
+            dest = own / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(text, encoding="utf-8")
+            configs.append(dest)
+        if not configs:
+            raise GateError("no semgrep rules: " + (
+                f"none found in {RULES_DIR} (a broken install?)" if ctx.config["bundled_rules"]
+                else "bundled_rules is off and gates.security.rules is empty"))
+        prefixes = [(str(own.resolve()) + "/", ""), (str(own) + "/", ""),
+                    (str(merged.resolve()) + "/", "gates/rules/"),
+                    (str(merged) + "/", "gates/rules/"), (str(RULES_DIR) + "/", "gates/rules/")]
+
+        def show(text: str) -> str:
+            for old, new in prefixes:
+                text = text.replace(old, new)
+            return text
+
+        return configs, show
+
+    def run(self, ctx: GateContext) -> GateResult:
+        files = self._files(ctx)
+        configs, show = self.rule_files(ctx)
+        scratch = ctx.workspace.scratch
+        branch_dir, base_dir = scratch / "security-branch", scratch / "security-base"
+        branch_files = stage(ctx.worktree, files, branch_dir)
+        base_files = base_side(ctx, branch_files, base_dir)
+        py_branch = [p for p in branch_files if glob_match(p, PYTHON)]
+        py_base = [p for p in base_files if glob_match(p, PYTHON)]
+        # one semgrep per side (none for a side without files), bandit beside them
+        calls: list[Callable[[], Any]] = [
+            lambda: run_semgrep(ctx, branch_dir, branch_files, configs, show),
+            lambda: run_semgrep(ctx, base_dir, base_files, configs, show),
+            lambda: run_bandit(ctx, branch_dir, py_branch),
+            lambda: run_bandit(ctx, base_dir, py_base),
+            (lambda: bandit_version(ctx)) if py_branch else (lambda: ""),
+        ]
+        (sg_branch, sg_version), (sg_base, _), bd_branch, bd_base, bd_version = in_parallel(calls)
+        findings = new_vs_base([*sg_branch, *bd_branch], branch_dir, [*sg_base, *bd_base], base_dir)
+        tools = {k: v for k, v in {"bandit": bd_version, "semgrep": sg_version}.items() if v}
+        return GateResult(
+            gate=self.name, status=Status.PASS, findings=findings,
+            metrics={
+                "files": len(branch_files), "python_files": len(py_branch),
+                "base_files": len(base_files),
+                "rule_files": len(ctx.config["rules"]) + (
+                    len(bundled_rules()) if ctx.config["bundled_rules"] else 0),
+                "bandit": len(bd_branch), "semgrep": len(sg_branch),
+                "new": sum(1 for f in findings if f.new), "tools": tools,
+            },
+        )
+
+
+GATE = Security()
