@@ -140,3 +140,16 @@ def process_gone(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+class AppProbe:
+    """A gate that only needs the app started: for tests of the app runner itself."""
+
+    name = "probe"
+    needs_app = True
+
+    def applies(self, ctx: object) -> bool:
+        return True
+
+    def run(self, ctx: object) -> object:
+        raise NotImplementedError

@@ -8,7 +8,7 @@ import pytest
 
 from gates.app import AppNotConfigured
 from gates.gate import GateError
-from tests.conftest import GitRepo, gate_context, process_gone
+from tests.conftest import AppProbe, GitRepo, gate_context, process_gone
 
 SERVER = """
 import http.server, json, os, sys
@@ -29,17 +29,6 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 """
 
 
-class Probe:
-    name = "probe"
-    needs_app = True
-
-    def applies(self, ctx: object) -> bool:
-        return True
-
-    def run(self, ctx: object) -> object:
-        raise NotImplementedError
-
-
 def configure(repo: GitRepo, command: str, ready: float = 10) -> None:
     repo.commit({
         "server.py": SERVER,
@@ -57,7 +46,7 @@ def configure(repo: GitRepo, command: str, ready: float = 10) -> None:
 def test_start_request_stop(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATES_TEST_SECRET_TOKEN", "s3cret")
     configure(repo, '["python", "server.py", "{port}", "{tmp}"]')
-    with gate_context(repo, "walnut/app", Probe()) as ctx, ctx.app() as app:
+    with gate_context(repo, "walnut/app", AppProbe()) as ctx, ctx.app() as app:
         assert app.base_url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(app.url("/api/x")) as r:
             seen = json.load(r)
@@ -72,7 +61,7 @@ def test_start_request_stop(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_app_that_crashes_at_start(repo: GitRepo) -> None:
     configure(repo, '["python", "-c", "import sys; print(\'no database\'); sys.exit(3)"]')
-    with gate_context(repo, "walnut/app", Probe()) as ctx:
+    with gate_context(repo, "walnut/app", AppProbe()) as ctx:
         with pytest.raises(GateError, match=r"exited with code 3(.|\n)*no database"):
             with ctx.app():
                 pass
@@ -81,7 +70,7 @@ def test_app_that_crashes_at_start(repo: GitRepo) -> None:
 def test_app_that_never_gets_healthy(repo: GitRepo) -> None:
     configure(repo, '["python", "-c", "import time; print(\'stuck\', flush=True); '
                     'time.sleep(300)"]', ready=2)
-    with gate_context(repo, "walnut/app", Probe()) as ctx:
+    with gate_context(repo, "walnut/app", AppProbe()) as ctx:
         with pytest.raises(GateError, match=r"not healthy at /health after 2s(.|\n)*stuck"):
             with ctx.app():
                 pass
@@ -99,7 +88,7 @@ def _cmd(pid: str) -> str:
 
 def test_no_app_configured(repo: GitRepo) -> None:
     repo.branch("walnut/none", {"x.txt": "x\n"})
-    with gate_context(repo, "walnut/none", Probe()) as ctx:
+    with gate_context(repo, "walnut/none", AppProbe()) as ctx:
         with pytest.raises(AppNotConfigured):
             with ctx.app():
                 pass

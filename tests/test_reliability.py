@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gates.subject import runs_dir
-from tests.conftest import GitRepo, gate_context, gates_env, run_gates
+from tests.conftest import AppProbe, GitRepo, gate_context, gates_env, run_gates
 
 HUMAN = "# CLUSTER STATUS\r\n\r\nKeep this — ü ✓ — byte for byte.\r\n\r\n## Merge Gates\r\n\r\nTail.\r\n"
 
@@ -51,17 +51,6 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 """
 
 
-class Probe:
-    name = "probe"
-    needs_app = True
-
-    def applies(self, ctx: object) -> bool:
-        return True
-
-    def run(self, ctx: object) -> object:
-        raise NotImplementedError
-
-
 def test_branch_code_sees_no_host_secrets(repo: GitRepo, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "home"
@@ -74,7 +63,7 @@ def test_branch_code_sees_no_host_secrets(repo: GitRepo, tmp_path: Path,
     repo.commit({"gates.toml": '[app]\ncommand = ["python", "spy.py", "{port}"]\nhealth = "/"\n',
                  "spy.py": SPY_APP}, "app")
     repo.branch("ironwood/spy", {"notes.md": "hi\n"})
-    with gate_context(repo, "ironwood/spy", Probe()) as ctx, ctx.app() as app:
+    with gate_context(repo, "ironwood/spy", AppProbe()) as ctx, ctx.app() as app:
         with urllib.request.urlopen(app.url("/"), timeout=10) as r:
             raw = r.read().decode()
     seen = json.loads(raw)
