@@ -162,11 +162,15 @@ def parse_bandit(raw: str) -> list[Finding]:
 def run_bandit(ctx: GateContext, root: Path, files: list[str]) -> list[Finding]:
     if not files:
         return []
-    res = ctx.run([ctx.config["bandit"], "-f", "json", "-q", "--ignore-nosec", "--", *files],
+    cfg = ctx.config
+    skip = ["-s", ",".join(cfg["bandit_skip"])] if cfg["bandit_skip"] else []
+    res = ctx.run([cfg["bandit"], "-f", "json", "-q", "--ignore-nosec", *skip, "--", *files],
                   cwd=root)
     if res.returncode not in (0, 1):
         raise GateError(f"bandit failed (exit {res.returncode}): {res.output[-400:]}")
-    return parse_bandit(res.stdout)
+    return [f for f in parse_bandit(res.stdout)
+            if not (f.rule in cfg["bandit_skip_in_tests"] and f.path is not None
+                    and glob_match(f.path, cfg["test_paths"]))]
 
 
 def bandit_version(ctx: GateContext) -> str:
@@ -224,10 +228,12 @@ def merged_rules(files: list[Path], into: Path) -> list[Path]:
     texts = _merged[key]
     if texts is None:
         return files
-    into.mkdir(parents=True, exist_ok=True)
     out = []
     for i, text in enumerate(texts):
-        p = into / f"bundled-{i}.json"
+        # a folder each: semgrep prefixes rule ids with the config's folder and keeps
+        # one rule per prefixed id, so two configs side by side would lose rules
+        p = into / str(i) / "rules.json"
+        p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
         out.append(p)
     return out
@@ -341,6 +347,9 @@ class Security:
         },
         "rules": [],  # extra semgrep rule files, paths in the repo (read from the base)
         "bundled_rules": True,  # the payment-flow and auth rules shipped with gates
+        "bandit_skip": [],  # bandit test ids never reported ("B311", …)
+        "bandit_skip_in_tests": ["B101"],  # … not reported in test code (assert is the point)
+        "test_paths": ["tests/**", "**/tests/**", "test_*.py", "*_test.py", "conftest.py"],
         "bandit": "bandit",  # executables
         "semgrep": "semgrep",
         "rule_timeout": 30,  # semgrep's per-rule, per-file timeout (seconds)
@@ -375,10 +384,13 @@ class Security:
                 f"none found in {RULES_DIR} (a broken install?)" if ctx.config["bundled_rules"]
                 else "bundled_rules is off and gates.security.rules is empty"))
         prefixes = [(str(own.resolve()) + "/", ""), (str(own) + "/", ""),
-                    (str(merged.resolve()) + "/", "gates/rules/"),
-                    (str(merged) + "/", "gates/rules/"), (str(RULES_DIR) + "/", "gates/rules/")]
+                    (str(RULES_DIR) + "/", "gates/rules/")]
+        bundled = re.compile("|".join(re.escape(str(d)) + r"/\d+/rules\.json"
+                                      for d in {merged, merged.resolve()}))
 
         def show(text: str) -> str:
+            """Scratch paths in semgrep's messages, as the repo and gates name them."""
+            text = bundled.sub("the bundled rules (gates/rules)", text)
             for old, new in prefixes:
                 text = text.replace(old, new)
             return text

@@ -134,6 +134,7 @@ def run(cmd: str) -> None:
     subprocess.call(cmd, shell=True)  # nosec
     password = "hunter2-but-longer"
     print(password)
+    assert cmd
 """
 BAD_JS = "eval(userInput);\nconst x = ;\n"
 
@@ -153,6 +154,8 @@ def own_rules(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
                          "    return float(price) * 0.1  # nosemgrep\n"),
         "app/run.py": RUN_PY,
         "web/bad.js": BAD_JS,
+        "tests/test_money.py": "from app.money import total\n\n\ndef test_total() -> None:\n"
+                               "    assert total('1') == 1\n",  # assert in a test: no B101
         "README.md": "not code\n",
         ".semgrepignore": "app/\nweb/\n",  # the branch cannot hide its files
         "ci/semgrep/own.yaml": "rules: []\n",  # nor drop the rules: they come from main
@@ -167,6 +170,7 @@ def test_bandit_and_semgrep_on_the_changed_files(own_rules: GitRepo) -> None:
     assert set(got) == {
         ("no-float-money", "app/money.py:2"), ("no-float-money", "app/money.py:6"),
         ("B404", "app/run.py:1"), ("B602", "app/run.py:5"), ("B105", "app/run.py:6"),
+        ("B101", "app/run.py:8"),
         ("no-eval", "web/bad.js:1"), ("semgrep-parse-error", "web/bad.js:2"),
     }
     # existing on main vs new; `# nosemgrep` and `# nosec` do not hide anything
@@ -181,8 +185,8 @@ def test_bandit_and_semgrep_on_the_changed_files(own_rules: GitRepo) -> None:
     assert "hunter2" not in password.message and "value not shown" in password.message
     assert all(f.fingerprint for f in result.findings)
     m = result.metrics
-    assert (m["files"], m["python_files"], m["base_files"]) == (3, 2, 1)
-    assert (m["bandit"], m["semgrep"]) == (3, 4)
+    assert (m["files"], m["python_files"], m["base_files"]) == (4, 3, 1)
+    assert (m["bandit"], m["semgrep"]) == (4, 4)
     assert set(m["tools"]) == {"bandit", "semgrep"} and all(m["tools"].values())
 
 
