@@ -84,11 +84,12 @@ def owned_by(owner: str, deadline: float | None = None) -> Iterator[None]:
         _deadline.reset(t2)
 
 
-def _resolve(cmd: Sequence[str]) -> list[str]:
+def _resolve(cmd: Sequence[str], env: Mapping[str, str]) -> list[str]:
     exe = cmd[0]
     if os.sep not in exe:
-        # PATH first, then the folder of our own interpreter (a venv's bin/)
-        found = shutil.which(exe) or shutil.which(exe, path=str(Path(sys.executable).parent))
+        # the child's own PATH (ours puts our venv's bin/ first), then that bin/ itself
+        found = (shutil.which(exe, path=env.get("PATH", os.defpath))
+                 or shutil.which(exe, path=str(Path(sys.executable).parent)))
         if found is None:
             raise ToolMissing(f"{exe} is not installed (not found on PATH)")
         exe = found
@@ -114,7 +115,7 @@ def spawn(
     stdin: int | object = subprocess.DEVNULL,
 ) -> subprocess.Popen[bytes]:
     """Start a long-running child in its own process group; `stop()` it later."""
-    argv = _resolve(cmd)
+    argv = _resolve(cmd, env)
     p = subprocess.Popen(
         argv,
         cwd=cwd,

@@ -52,3 +52,12 @@ def test_deadline_bounds_timeout(tmp_path: Path) -> None:
     with proc.owned_by("t", time.monotonic() + 1), pytest.raises(proc.Timeout):
         proc.run([sys.executable, "-c", "import time; time.sleep(60)"], cwd=tmp_path,
                  timeout=600)
+
+
+def test_commands_resolve_on_the_childs_path_with_our_venv_first(tmp_path: Path) -> None:
+    import sys as _sys
+
+    env = proc.scrubbed_env()
+    res = proc.run(["python", "-c", "import sys; print(sys.executable)"], cwd=tmp_path,
+                   timeout=30, env=env)
+    assert Path(res.stdout.strip()).parent == Path(_sys.executable).parent
