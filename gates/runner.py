@@ -217,7 +217,19 @@ def _guarded(gate: Gate, ctx: GateContext) -> GateResult:
                                   metrics={"traceback": tb})
     result.gate = gate.name
     result.duration = time.monotonic() - t0
+    if result.status == Status.ERROR and not result.artifacts:
+        result.artifacts = left_behind(ctx.artifacts)
     return result
+
+
+def left_behind(folder: Path, limit: int = 20) -> list[str]:
+    """The logs a gate wrote before it failed (relative to the report dir): the first
+    place a person looks for why it could not run."""
+    try:
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    except OSError:
+        return []
+    return [p.relative_to(folder.parent).as_posix() for p in files[:limit]]
 
 
 def _owner(ctx: GateContext) -> str:

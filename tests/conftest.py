@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gates.browser import BrowserMissing, Chromium, find_chromium
 from gates.gate import GateContext
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,3 +154,25 @@ class AppProbe:
 
     def run(self, ctx: object) -> object:
         raise NotImplementedError
+
+
+def need_chromium() -> Chromium:
+    """For tests that drive a browser: skip without one, unless CI requires it."""
+    try:
+        return find_chromium()
+    except BrowserMissing as e:
+        if os.environ.get("GATES_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"GATES_REQUIRE_BROWSER=1 but {e}")
+        pytest.skip(str(e))
+
+
+def demo_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The sample cluster as `gates demo` builds it, and the env to run gates in it (the
+    sample app's `python` is the one with fastapi and uvicorn: ours)."""
+    from gates.demo import cluster
+
+    dest = tmp_path / "demo"
+    cluster.build(dest, say=lambda _: None)
+    venv_bin = str(Path(sys.executable).parent)
+    return dest, {"PATH": venv_bin + os.pathsep + os.environ.get("PATH", "")}
+

@@ -25,9 +25,33 @@ def branch_name(folder: str) -> str:
     return folder.replace("__", "/", 1)
 
 
-def _copy_tree(src: Path, dest: Path) -> None:
+# caches a developer's tools leave beside the sources; never part of the sample
+SKIP = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"})
+
+
+def branch_folders() -> list[Path]:
+    """One folder per agent branch, `<agent>__<topic>`, in name order."""
+    return sorted(p for p in BRANCHES.iterdir() if p.is_dir() and "__" in p.name
+                  and not p.name.startswith("."))
+
+
+def steps(folder: Path) -> list[Path]:
+    """A branch's commits, in order: `NN-slug/` folders."""
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def apply_step(step: Path, dest: Path) -> None:
+    """One commit's overlay: its files copied over `dest`, the paths in DELETE removed."""
+    copy_tree(step, dest)
+    delete = step / "DELETE"
+    if delete.is_file():
+        for rel in delete.read_text(encoding="utf-8").split():
+            (dest / rel).unlink(missing_ok=True)
+
+
+def copy_tree(src: Path, dest: Path) -> None:
     for item in src.rglob("*"):
-        if "__pycache__" in item.parts or item.name == "COMMIT_MSG" or item.name == "DELETE":
+        if SKIP.intersection(item.relative_to(src).parts) or item.name in ("COMMIT_MSG", "DELETE"):
             continue
         target = dest / item.relative_to(src)
         if item.is_dir():
@@ -53,22 +77,18 @@ def build(dest: Path, say: Callable[[str], None] = print) -> list[str]:
     prepare(dest)
     git.init(dest)
     (dest / ".git" / MARKER).write_text("made by `gates demo`; safe to delete\n")
-    _copy_tree(APP, dest)
+    copy_tree(APP, dest)
     git.commit_all(dest, "Tool library: catalog, members, loans, memberships with GST\n",
                    MAINTAINER, "2026-11-20T09:00:00+10:00")
     say("main: the tool-library app")
     branches = []
-    for folder in sorted(p for p in BRANCHES.iterdir() if p.is_dir()):
+    for folder in branch_folders():
         name = branch_name(folder.name)
         agent = name.split("/", 1)[0]
         git.switch(dest, name, create_from="main")
-        commits = sorted(p for p in folder.iterdir() if p.is_dir())
+        commits = steps(folder)
         for n, step in enumerate(commits, 1):
-            _copy_tree(step, dest)
-            delete = step / "DELETE"
-            if delete.is_file():
-                for rel in delete.read_text().split():
-                    (dest / rel).unlink(missing_ok=True)
+            apply_step(step, dest)
             message = (step / "COMMIT_MSG").read_text(encoding="utf-8")
             author = f"{agent.upper()} <{agent}@agents.toollib.test>"
             git.commit_all(dest, message, author, f"2026-11-2{n}T1{n}:00:00+10:00")

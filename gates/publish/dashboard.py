@@ -378,8 +378,10 @@ def markdown(text: str) -> str:
         stripped = line.strip()
         if stripped.startswith("```"):
             flush()
+            fence = stripped[:len(stripped) - len(stripped.lstrip("`"))]
             j = i + 1
-            while j < len(lines) and not lines[j].strip().startswith("```"):
+            while j < len(lines) and not (lines[j].strip().startswith(fence)
+                                          and not lines[j].strip().strip("`")):
                 j += 1
             out.append(f"<pre><code>{e(chr(10).join(lines[i + 1:j]))}</code></pre>")
             i = j + 1

@@ -34,6 +34,15 @@ def code(text: object) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
+def block(text: str, indent: str = "") -> list[str]:
+    """A fenced block of verbatim lines (a log tail) no line of `text` can close early."""
+    lines = text.splitlines()
+    run = max((len(m) for line in lines for m in re.findall(r"^\s*(`{3,}|~{3,})", line)),
+              default=2)
+    fence = "`" * max(3, run + 1)
+    return [f"{indent}{fence}text", *(f"{indent}{line}" for line in lines), f"{indent}{fence}"]
+
+
 def when(iso: str) -> str:
     """'2026-11-25T10:00:00Z' -> '2026-11-25 10:00 UTC'."""
     try:

@@ -26,6 +26,15 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "baselineState": "new" if f.new else "unchanged",
         "properties": {"gate": f.gate, "severity": f.severity.label, "blocking": f.blocking},
     }
+    audited = f.extra.get("suppressed")
+    if audited:  # code scanning shows it as dismissed, with who and why
+        why = audited.get("reason", "")
+        if audited.get("owner"):
+            why += f" ({audited['owner']}"
+            why += f", until {audited['until']})" if audited.get("until") else ")"
+        res["suppressions"] = [{
+            "kind": "inSource" if audited.get("source") == "inline" else "external",
+            "status": "accepted", "justification": why}]
     if f.path:
         region: dict[str, Any] = {}
         if f.line:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gates.model import STATUS_EMOJI, Finding, GateResult, Severity, Status, Verdict
-from gates.publish.md import code, esc, seconds, when
+from gates.publish.md import block, code, esc, seconds, when
 
 SEV_EMOJI = {Severity.CRITICAL: "🚨", Severity.HIGH: "⚠️", Severity.MEDIUM: "📋",
              Severity.LOW: "💡", Severity.INFO: "ℹ️"}
@@ -62,7 +62,12 @@ def render(v: Verdict, links: dict[str, str] | None = None) -> str:
     errors = [r for r in v.results if r.status == Status.ERROR]
     if errors:
         out += ["## Gates that could not run (they block: fail closed)", ""]
-        out += [f"- **{esc(r.gate)}**: {esc(r.reason)}" for r in errors] + [""]
+        for r in errors:
+            first, _, rest = r.reason.strip().partition("\n")
+            out.append(f"- **{esc(r.gate)}**: {esc(first)}")
+            if rest.strip():  # a tool's or an app's last lines: verbatim, not run together
+                out += ["", *block(rest.rstrip(), indent="  ")]
+        out.append("")
     for r in v.results:
         if r.details:
             out += [f"## {esc(r.gate)}", "", r.details.rstrip(), ""]

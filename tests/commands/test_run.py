@@ -32,10 +32,13 @@ def gate_of(repo: GitRepo, branch: str, gate: str) -> dict:
     return {g["gate"]: g for g in verdict_of(repo, branch)["gates"]}[gate]
 
 
-def verdict_of(repo: GitRepo, branch: str) -> dict:
+def report_of(repo: GitRepo, branch: str) -> Path:
     index = json.loads(repo.read("reports/latest.json"))
-    entry = index["branches"][branch]
-    return json.loads((repo.path / entry["report_dir"] / "verdict.json").read_text())
+    return repo.path / index["branches"][branch]["report_dir"]
+
+
+def verdict_of(repo: GitRepo, branch: str) -> dict:
+    return json.loads((report_of(repo, branch) / "verdict.json").read_text())
 
 
 def test_clean_branch_passes_and_writes_everything(repo: GitRepo) -> None:
@@ -224,6 +227,8 @@ class Crash:
     def applies(self, ctx):
         return True
     def run(self, ctx):
+        ctx.artifacts.mkdir(parents=True, exist_ok=True)
+        (ctx.artifacts / "tool.log").write_text("starting")
         raise RuntimeError("boom in plugin")
 
 GATE = Crash()
@@ -269,6 +274,11 @@ def test_plugin_crash_is_error(repo: GitRepo, tmp_path: Path) -> None:
     assert res.returncode == 1, res.stdout + res.stderr
     crash = {g["gate"]: g for g in verdict_of(repo, "walnut/c")["gates"]}["crash"]
     assert crash["status"] == "error" and "boom in plugin" in crash["reason"]
+    # what it wrote before it fell is linked, and the traceback-free reason reads as one line
+    assert crash["artifacts"] == ["crash/tool.log"]
+    summary = (report_of(repo, "walnut/c") / "summary.md").read_text()
+    assert "- **crash**: gate crashed: RuntimeError: boom in plugin" in summary
+    assert "[crash/tool.log](crash/tool.log)" in summary
 
 
 def test_timeout_is_error_and_kills_the_process_group(repo: GitRepo, tmp_path: Path) -> None:

@@ -25,6 +25,11 @@ def verdict() -> Verdict:
                 tool="ruff", fingerprint="abc", new=True, blocking=True),
         Finding("lint", "F401", "`os` imported but unused", Severity.MEDIUM, "app/a.py", 1,
                 tool="ruff", fingerprint="def", new=False),
+        Finding("lint", "F401", "`re` imported but unused", Severity.MEDIUM, "app/b.py", 1,
+                tool="ruff", fingerprint="ghi", new=True, extra={"suppressed": {
+                    "rule": "F401", "path": "app/b.py", "line": 1, "reason": "re-exported",
+                    "owner": "WALNUT", "until": "2027-01-01", "source": "config",
+                    "where": "gates.toml@main [[suppress]] #1"}}),
     ], metrics={"tools": {"ruff": "0.17.6"}})
     sec = GateResult("security", Status.ERROR, reason="semgrep crashed: <rules> bad")
     pol = GateResult("policy", Status.FAIL, findings=[
@@ -49,6 +54,11 @@ def test_sarif_validates_against_the_official_schema(schema: dict) -> None:
     loc = first["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == "app/a.py" and loc["region"]["startLine"] == 2
     assert runs["security"]["invocations"][0]["executionSuccessful"] is False
+    assert "suppressions" not in first
+    # an audited suppression is a dismissed alert in code scanning, with who and why
+    assert ruff["results"][2]["suppressions"] == [{
+        "kind": "external", "status": "accepted",
+        "justification": "re-exported (WALNUT, until 2027-01-01)"}]
 
 
 def test_sarif_validates_with_no_findings(schema: dict) -> None:
@@ -85,3 +95,14 @@ def test_sarif_module_has_no_side_effects() -> None:
     # rendering twice gives the same document
     assert sarif.render(verdict()) == sarif.render(verdict())
     assert subprocess.run([sys.executable, "-c", "import gates.publish.sarif"]).returncode == 0
+
+
+def test_summary_keeps_an_error_reasons_log_tail_verbatim() -> None:
+    v = verdict()
+    v.results[1] = GateResult("security", Status.ERROR, reason=(
+        "semgrep failed (exit 2):\n  File \"x\", line 1\n```\n<script>x</script>"))
+    md = summary.render(v)
+    _, _, rest = md.partition("- **security**: semgrep failed (exit 2):\n\n")
+    assert rest, md
+    assert rest.startswith("  ````text\n  " + '  File "x", line 1\n  ```\n'
+                           "  <script>x</script>\n  ````\n")

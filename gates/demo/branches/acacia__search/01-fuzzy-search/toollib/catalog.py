@@ -1,0 +1,168 @@
+"""The catalog: browse and search tools; admins add, change and remove them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from pydantic import BaseModel, Field
+
+from toollib.auth import protected
+from toollib.db import get_db, insert_tool, search_text
+from toollib.fuzzy import fuzzy_filter
+from toollib.models import Error, ToolId, not_found
+
+router = APIRouter(tags=["catalog"])
+Db = Annotated[sqlite3.Connection, Depends(get_db)]
+
+MAX_WORDS = 5  # search words beyond the fifth are ignored
+
+
+class ToolIn(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    category: Annotated[str, Field(min_length=1, max_length=60)]
+    description: Annotated[str, Field(max_length=2000)] = ""
+    tags: Annotated[list[Annotated[str, Field(min_length=1, max_length=30)]],
+                    Field(max_length=10)] = []
+
+
+class ToolOut(BaseModel):
+    id: int
+    name: str
+    category: str
+    description: str
+    tags: list[str]
+    available: bool
+
+
+class ToolPage(BaseModel):
+    items: list[ToolOut]
+    limit: int
+    offset: int
+
+
+# A tool is available when it is neither on loan nor reserved.
+_TOOLS = """
+SELECT * FROM (
+    SELECT t.id, t.name, t.category, t.description, t.tags, t.search_text,
+           NOT EXISTS (SELECT 1 FROM loans l WHERE l.tool_id = t.id AND l.returned_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.tool_id = t.id) AS available
+    FROM tools t
+)
+"""
+
+SEARCH_SQL = _TOOLS + """
+WHERE (:category IS NULL OR lower(category) = lower(:category))
+  AND (:available IS NULL OR available = :available)
+  AND (:w1 IS NULL OR search_text LIKE :w1 ESCAPE '\\')
+  AND (:w2 IS NULL OR search_text LIKE :w2 ESCAPE '\\')
+  AND (:w3 IS NULL OR search_text LIKE :w3 ESCAPE '\\')
+  AND (:w4 IS NULL OR search_text LIKE :w4 ESCAPE '\\')
+  AND (:w5 IS NULL OR search_text LIKE :w5 ESCAPE '\\')
+ORDER BY (:w1 IS NOT NULL AND lower(name) LIKE :w1 ESCAPE '\\') DESC, name, id
+LIMIT :limit OFFSET :offset
+"""
+
+ONE_SQL = _TOOLS + "WHERE id = :id"
+
+
+def tool_out(row: sqlite3.Row) -> ToolOut:
+    return ToolOut(id=row["id"], name=row["name"], category=row["category"],
+                   description=row["description"], tags=json.loads(row["tags"]),
+                   available=bool(row["available"]))
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_words(q: str | None) -> list[str]:
+    return (q or "").lower().split()[:MAX_WORDS]
+
+
+def search_tools(conn: sqlite3.Connection, q: str | None, category: str | None,
+                 available: bool | None, limit: int, offset: int) -> list[ToolOut]:
+    """Tools whose name, description or tags match every word of `q`, typos forgiven
+    (see toollib.fuzzy)."""
+    params: dict[str, Any] = {f"w{i + 1}": None for i in range(MAX_WORDS)}
+    params.update(category=category, available=available)
+    words = search_words(q)
+    if not words:
+        params.update(limit=limit, offset=offset)
+        return [tool_out(row) for row in conn.execute(SEARCH_SQL, params)]
+    params.update(limit=-1, offset=0)  # every candidate: the words are matched here
+    found = fuzzy_filter(conn.execute(SEARCH_SQL, params).fetchall(), words)
+    return [tool_out(row) for row in found[offset:offset + limit]]
+
+
+def get_tool_row(conn: sqlite3.Connection, tool_id: int) -> sqlite3.Row:
+    row = conn.execute(ONE_SQL, {"id": tool_id}).fetchone()
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such tool")
+    return row
+
+
+@router.get("/api/tools", response_model=ToolPage, summary="Browse and search the catalog")
+def list_tools(
+    conn: Db,
+    q: Annotated[str | None, Query(max_length=100, description="Words to look for in "
+                                   "name, description and tags (all must match)")] = None,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    available: Annotated[bool | None, Query(description="Only tools free to reserve")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> ToolPage:
+    items = search_tools(conn, q, category, available, limit, offset)
+    return ToolPage(items=items, limit=limit, offset=offset)
+
+
+@router.get("/api/tools/{tool_id}", response_model=ToolOut, responses=not_found("tool"),
+            summary="One tool")
+def get_tool(tool_id: ToolId, conn: Db) -> ToolOut:
+    return tool_out(get_tool_row(conn, tool_id))
+
+
+# --- admin ----------------------------------------------------------------------
+
+_TOOL_LINKS = {
+    "GetTool": {"operationId": "get_tool", "parameters": {"tool_id": "$response.body#/id"}},
+    "UpdateTool": {"operationId": "update_tool", "parameters": {"tool_id": "$response.body#/id"}},
+    "DeleteTool": {"operationId": "delete_tool", "parameters": {"tool_id": "$response.body#/id"}},
+}
+
+
+@router.post("/api/admin/tools", response_model=ToolOut, status_code=201, tags=["admin"],
+             summary="Add a tool",
+             **protected("admin", responses={201: {"description": "The new tool",
+                                                   "links": _TOOL_LINKS}}))
+def create_tool(body: ToolIn, conn: Db) -> ToolOut:
+    tool_id = insert_tool(conn, body.name, body.category, body.description, body.tags)
+    return tool_out(get_tool_row(conn, tool_id))
+
+
+@router.put("/api/admin/tools/{tool_id}", response_model=ToolOut, tags=["admin"],
+            summary="Change a tool", **protected("admin", responses=not_found("tool")))
+def update_tool(tool_id: ToolId, body: ToolIn, conn: Db) -> ToolOut:
+    get_tool_row(conn, tool_id)
+    conn.execute(
+        "UPDATE tools SET name = ?, category = ?, description = ?, tags = ?, search_text = ? "
+        "WHERE id = ?",
+        (body.name, body.category, body.description, json.dumps(body.tags),
+         search_text(body.name, body.description, body.tags), tool_id),
+    )
+    return tool_out(get_tool_row(conn, tool_id))
+
+
+@router.delete("/api/admin/tools/{tool_id}", status_code=204, response_class=Response,
+               tags=["admin"], summary="Remove a tool",
+               **protected("admin", responses={
+                   **not_found("tool"),
+                   409: {"description": "The tool is on loan or reserved", "model": Error}}))
+def delete_tool(tool_id: ToolId, conn: Db) -> Response:
+    if not get_tool_row(conn, tool_id)["available"]:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the tool is on loan or reserved")
+    conn.execute("DELETE FROM tools WHERE id = ?", (tool_id,))
+    return Response(status_code=204)
