@@ -170,7 +170,8 @@ def gates_run(repo: Path, gate: str) -> Callable[[], float]:
     def once() -> float:
         t0 = time.perf_counter()
         res = subprocess.run([PY, "-m", "gates", "run", "--branch", "walnut/docs", "--gate", gate,
-                              "--no-status", "-q"], cwd=repo, capture_output=True, text=True)
+                              "--no-status", "-q", "--fresh"], cwd=repo, capture_output=True,
+                             text=True)
         if res.returncode != 0:
             sys.exit(f"gates run --gate {gate} did not pass:\n{res.stdout}\n{res.stderr}")
         return time.perf_counter() - t0

@@ -5,25 +5,38 @@ SQLite under the repo's git dir. Per-file tools key each file's findings by
 ten branches is scanned once, and a new rule or tool version is a new key.
 Values carry a checksum; a corrupt or unreadable entry is recomputed, never
 trusted, and a corrupt database is moved aside and rebuilt.
+
+Gates that test the running app (auth, api, e2e, perf) cache their whole result
+instead, keyed by the tested tree, the base, the config and the gate's code; only
+a pass is reused, and a failure or an error is always tested again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
+import os
+import shutil
 import sqlite3
+import sys
+import sysconfig
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gates import git
-from gates.model import Finding
+from gates import __version__, git
+from gates.model import Finding, GateResult, Status
+
+if TYPE_CHECKING:
+    from gates.gate import GateContext
 
 SCHEMA = 1
+SCHEMA_RESULTS = "1"
 _local = threading.local()
 
 
@@ -119,6 +132,23 @@ class Cache:
             p.unlink(missing_ok=True)
 
 
+Pair = tuple[str, str]  # (path, git blob id)
+
+
+def lookup(cache: Cache, tool: str, salt: str, pairs: Iterable[Pair]
+           ) -> dict[Pair, list[dict[str, Any]]]:
+    """The stored findings (as JSON) of those `pairs` that `tool` with `salt` scanned."""
+    keys = {pair: key(tool, salt, *pair) for pair in pairs}
+    hits = cache.get_many(list(keys.values()))
+    return {pair: hits[k] for pair, k in keys.items() if isinstance(hits.get(k), list)}
+
+
+def store(cache: Cache, tool: str, salt: str, found: dict[Pair, list[dict[str, Any]]]) -> None:
+    """Keep the findings of freshly scanned pairs (an empty list: the file is clean)."""
+    if found:
+        cache.put_many({key(tool, salt, *pair): v for pair, v in found.items()}, tool)
+
+
 def per_file(
     cache: Cache,
     tool: str,
@@ -130,21 +160,94 @@ def per_file(
     files whose (tool, salt, path, blob) is not cached, all in one `scan` call.
     `salt` must change whenever the result could: tool version, rules, config.
     `scan` returns fingerprinted findings for the paths it is given."""
-    keys = {path: key(tool, salt, path, blob) for path, blob in blobs.items()}
-    hits = cache.get_many(list(keys.values()))
-    findings: list[Finding] = []
-    missing = []
-    for path, k in keys.items():
-        if k in hits:
-            findings += [Finding.from_json(f) for f in hits[k]]
-        else:
-            missing.append(path)
+    known = lookup(cache, tool, salt, blobs.items())
+    findings = [Finding.from_json(f) for pair in blobs.items() for f in known.get(pair, [])]
+    missing = [p for p, b in blobs.items() if (p, b) not in known]
     if missing:
         fresh = scan(missing)
         by_path: dict[str, list[dict[str, Any]]] = {p: [] for p in missing}
         for f in fresh:
-            if f.path in by_path:
-                by_path[f.path].append(f.to_json())
-        cache.put_many({keys[p]: v for p, v in by_path.items()}, tool)
+            if f.path not in by_path:
+                # the paths were not understood: storing "no findings" for the files
+                # asked for could hide something, so store nothing
+                break
+            by_path[f.path].append(f.to_json())
+        else:
+            store(cache, tool, salt, {(p, blobs[p]): v for p, v in by_path.items()})
         findings += fresh
-    return findings, {"hits": len(keys) - len(missing), "misses": len(missing)}
+    return findings, {"hits": len(blobs) - len(missing), "misses": len(missing)}
+
+
+# -- whole-gate results: gates that test the running app ---------------------------------
+
+_stamps: dict[str, str] = {}
+
+
+def _code_stamp(module: str) -> str:
+    """(path, size, mtime) of every Python file of the package a gate comes from, and of
+    the installed packages' folder: an edit of the gate, of a helper it uses, or an
+    install/upgrade of a tool it drives makes a new key."""
+    top = module.split(".", 1)[0]
+    if top not in _stamps:
+        spec = importlib.util.find_spec(top)
+        roots = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+        if spec and spec.origin and not roots:
+            roots = [Path(spec.origin)]
+        parts = []
+        for root in roots:
+            files = sorted(root.rglob("*.py")) if root.is_dir() else [root]
+            for f in files:
+                with contextlib.suppress(OSError):
+                    st = f.stat()
+                    parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+        with contextlib.suppress(OSError):
+            parts.append(str(Path(sysconfig.get_paths()["purelib"]).stat().st_mtime_ns))
+        _stamps[top] = key(*parts)
+    return _stamps[top]
+
+
+def result_key(gate: Any, ctx: GateContext) -> str | None:
+    """The key of a whole-gate result: gate and its code, the tested tree, the base (perf
+    compares against it), the whole trusted config and the host variables it lets
+    through, gates' and Python's versions. None: the gate's results are not reused (it
+    needs no app — per-file tools cache by blob — or it says `reuse_results = False`)."""
+    if not getattr(gate, "needs_app", False) or not getattr(gate, "reuse_results", True):
+        return None
+    subj = ctx.workspace.subject
+    if subj.tree is None:
+        return None
+    allowed = {k: os.environ.get(k) for k in ctx.settings["env_allow"]}
+    return key("gate-result", SCHEMA_RESULTS, gate.name, _code_stamp(type(gate).__module__),
+               __version__, sys.version, subj.tree, subj.base_commit, ctx.settings.digest,
+               json.dumps(ctx.config, sort_keys=True, default=str),
+               json.dumps(allowed, sort_keys=True))
+
+
+def reuse_result(cache: Cache, k: str, ctx: GateContext, repo: Path) -> GateResult | None:
+    """The stored pass of this gate for key `k` (its artifacts copied from the report
+    folder of the run that made it, when that folder still has them), or None."""
+    stored = cache.get_many([k]).get(k)
+    try:
+        result = GateResult.from_json(stored["result"])  # type: ignore[index]
+        origin = str(stored["report_dir"])  # type: ignore[index]
+        at = str(stored["at"])  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        return None
+    if result.status != Status.PASS:
+        return None
+    src = (repo / origin / ctx.name).resolve()
+    if src.is_dir() and src.is_relative_to(repo.resolve()) and src != ctx.artifacts.resolve():
+        with contextlib.suppress(OSError):
+            shutil.copytree(src, ctx.artifacts, symlinks=True, dirs_exist_ok=True)
+    kept = [a for a in result.artifacts if (ctx.artifacts.parent / a).is_file()]
+    result.metrics["cached"] = {"tested": at, "report_dir": origin,
+                                "artifacts_missing": len(result.artifacts) - len(kept)}
+    result.artifacts = kept
+    return result
+
+
+def keep_result(cache: Cache, k: str, snapshot: dict[str, Any], report_dir: str) -> None:
+    """Store a gate's raw result (before suppressions and policy) for `reuse_result`."""
+    cache.put_many({k: {"result": snapshot, "report_dir": report_dir,
+                        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}},
+                   "gate-result")

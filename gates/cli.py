@@ -56,6 +56,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--commit", action="store_true",
                      help="commit the coordination files (and nothing else)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    run.add_argument("--fresh", action="store_true",
+                     help="test the app again even where this exact tree already passed "
+                          "(per-file scans still come from the content cache)")
     run.set_defaults(func="run")
 
     status = sub.add_parser("status", help="the latest verdict of every branch")
@@ -81,7 +84,93 @@ def parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--repo", default=".", metavar="DIR")
     cache.set_defaults(func="cache")
+    _merge_guard(sub)
     return p
+
+
+def _merge_guard(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The merge guard, its records and hooks, CI across runners, `gates init`."""
+    guard = sub.add_parser(
+        "guard", help="may this land on the protected branch? (git hooks, CI)",
+        description="Allow a merge, fast-forward, push or pull request into the protected "
+                    "branch only when its exact tree carries a passing verdict. Exit 0 "
+                    "allowed, 1 refused. GATES_OVERRIDE=\"reason\" lets it through, recorded.")
+    _common(guard)
+    guard.add_argument("targets", nargs="*", metavar="REV",
+                       help="commits or trees to check (default HEAD, in CI $GITHUB_SHA); "
+                            "with --hook: the hook's own arguments")
+    guard.add_argument("--hook", choices=["pre-merge-commit", "reference-transaction",
+                                          "pre-push"], help="called as this git hook")
+    guard.add_argument("--pre-commit", action="store_true",
+                       help="called by the pre-commit framework (pre-merge-commit, pre-push)")
+    guard.add_argument("--ci", action="store_true",
+                       help="in CI: check a pull request's merge commit, annotate the job")
+    guard.set_defaults(func="guard")
+
+    verdict = sub.add_parser("verdict", help="the verdict record on a tree or commit",
+                             description="Print the verdict record (refs/notes/gates) on a "
+                                         "tree; a commit stands for its tree. Exit 0 when it "
+                                         "passed, 1 otherwise.")
+    _common(verdict)
+    verdict.add_argument("target", nargs="?", metavar="TREE-OR-COMMIT")
+    verdict.add_argument("--branch", metavar="AGENT/TOPIC",
+                         help="the tree merging this branch into the base would produce")
+    verdict.add_argument("--json", action="store_true", help="print the record as JSON")
+    verdict.set_defaults(func="verdict")
+
+    notes = sub.add_parser("notes", help="push or fetch the verdict records (refs/notes/gates)")
+    notes.add_argument("action", choices=["push", "fetch"])
+    notes.add_argument("remote", nargs="?", default="origin")
+    notes.add_argument("--repo", default=".", metavar="DIR")
+    notes.set_defaults(func="notes")
+
+    hooks = sub.add_parser("hooks", help="install or remove the merge guard's git hooks",
+                           description="pre-merge-commit, reference-transaction and pre-push "
+                                       "hooks that call `gates guard`; hooks already there "
+                                       "are kept and run first; uninstall removes only ours.")
+    hooks.add_argument("action", choices=["install", "uninstall"])
+    hooks.add_argument("--repo", default=".", metavar="DIR")
+    hooks.set_defaults(func="hooks")
+
+    plan = sub.add_parser("plan", help="the CI matrix: branch x gate",
+                          description="Print the jobs of a distributed run, one per branch "
+                                      "and gate (GitHub Actions: strategy.matrix). Without "
+                                      "--branch/--all, the branch of the GitHub event.")
+    _common(plan)
+    which = plan.add_mutually_exclusive_group()
+    which.add_argument("--branch", action="append", metavar="AGENT/TOPIC")
+    which.add_argument("--all", action="store_true", help="every branch of the configured agents")
+    plan.add_argument("--gate", metavar="NAMES", help="only these gates (comma-separated)")
+    plan.add_argument("--json", action="store_true", help='print {"include": [...]} as JSON')
+    plan.set_defaults(func="plan")
+
+    collect = sub.add_parser("collect", help="merge per-gate results into one verdict",
+                             description="Merge the reports of per-gate jobs (folders holding "
+                                         "verdict.json files) into one verdict per branch and "
+                                         "publish it like `gates run`.")
+    _common(collect)
+    collect.add_argument("parts", nargs="+", metavar="DIR")
+    collect.add_argument("--no-status", action="store_true",
+                         help="do not write the coordination files")
+    collect.set_defaults(func="collect")
+
+    static = sub.add_parser("static", help="lint, security and secrets on the staged files",
+                            description="The static gates on the staged version of FILES "
+                                        "(default: every staged file), new findings against "
+                                        "HEAD. For pre-commit's pre-commit stage.")
+    _common(static)
+    static.add_argument("files", nargs="*", metavar="FILE")
+    static.add_argument("--gate", metavar="NAMES", default="lint,security,secrets",
+                        help="the gates (default: lint,security,secrets)")
+    static.set_defaults(func="static")
+
+    init = sub.add_parser("init", help="set up gates in a repository",
+                          description="Write a starter gates.toml, a .pre-commit-config.yaml "
+                                      "entry and the GitHub Actions workflows; never "
+                                      "overwrites a file without --force.")
+    init.add_argument("--repo", default=".", metavar="DIR")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.set_defaults(func="init")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,11 @@
 A gate is any object with `name`, `needs_app`, `applies(ctx)` and `run(ctx)`,
 registered under the entry-point group `gates.gates`. Optional attributes:
 `defaults` (its own config keys with their defaults, used to validate the
-config) and `exclusive` (run alone, after the others — for load tests).
+config), `exclusive` (run alone, after the others — for load tests),
+`scans_per_file` (its work is per-file scans through `gates.scan.both_sides`, so
+`gates run --all` may run it in a collecting pass that only gathers what to
+scan) and `reuse_results = False` (a gate that needs the app whose pass must
+never be reused from the cache for the same tree and config).
 
 A gate reports what it found; it does not decide what blocks. It returns
 `Status.PASS` with its findings (the policy turns blocking findings into `fail`),
@@ -16,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -56,16 +60,50 @@ def glob_match(path: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-@dataclass
 class Workspace:
-    """The trees one run works on, shared by its gates (base exports made lazily)."""
+    """The trees one run works on, shared by its gates. Nothing is exported before a
+    gate needs it: the merge result on first use of `worktree` (app gates), only some
+    of its files through `files()` (per-file tools, suppressions), the base lazily too.
+    A run whose results all come from the cache exports nothing."""
 
-    repo: Path
-    subject: Subject
-    worktree: Path  # the merge result, as plain files
-    scratch: Path  # throw-away dir of this run, removed afterwards
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _base_full: Path | None = None
+    def __init__(self, repo: Path, subject: Subject, worktree: Path, scratch: Path, *,
+                 exported: bool = True, fresh: bool = False) -> None:
+        self.repo = repo
+        self.fresh = fresh  # test again: reuse no stored pass of an app gate
+        self.subject = subject
+        self.scratch = scratch  # throw-away dir of this run, removed afterwards
+        self.tree_dir = worktree  # where the merge result is (or will be) exported
+        self._exported = exported
+        self._lock = threading.Lock()
+        self._base_full: Path | None = None
+        self._partial: set[str] = set()
+
+    @property
+    def worktree(self) -> Path:
+        """The whole merge result as plain files (exported on first use)."""
+        with self._lock:
+            if not self._exported:
+                assert self.subject.tree is not None
+                git.export(self.repo, self.subject.tree, self.tree_dir)
+                self._exported = True
+            return self.tree_dir
+
+    def files(self, paths: Sequence[str]) -> Path:
+        """A root that holds at least `paths` of the merge result: the whole worktree
+        once it is exported, else a folder with only the files asked for so far."""
+        with self._lock:
+            if self._exported:
+                return self.tree_dir
+            root = self.scratch / "tree-files"
+            # a finding's path may be anything (an URL, an absolute path): only paths of the tree
+            todo = sorted(p for p in set(paths) - self._partial
+                          if p and not p.startswith("/") and not {"", ".", ".."} & set(p.split("/")))
+            if todo:
+                assert self.subject.tree is not None
+                git.export(self.repo, self.subject.tree, root, todo)
+                self._partial.update(todo)
+            root.mkdir(parents=True, exist_ok=True)
+            return root
 
     def base_worktree(self) -> Path:
         """The whole base commit as plain files (perf A/B, baselines of whole-tree tools)."""
@@ -111,7 +149,7 @@ class GateContext:
         """The scrubbed environment for a tool or for code of the branch."""
         env = proc.scrubbed_env(home=self.home, allow=self.settings["env_allow"])
         # stop git inside the tree from finding the repository around it
-        env["GIT_CEILING_DIRECTORIES"] = str(self.worktree.parent)
+        env["GIT_CEILING_DIRECTORIES"] = str(self.workspace.tree_dir.parent)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.update(extra or {})
         return env

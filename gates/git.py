@@ -168,7 +168,9 @@ def diff(repo: Path, old: str, new: str) -> list[Change]:
     return changes
 
 
-def blob_ids(repo: Path, tree: str, paths: Iterable[str] | None = None) -> dict[str, str]:
+def blob_ids(repo: Path, tree: str, paths: Iterable[str] | None = None, *,
+             regular: bool = False) -> dict[str, str]:
+    """path -> blob id of the files in `tree` (`regular`: no symlinks)."""
     args = ["ls-tree", "-r", "-z", "--full-tree", tree]
     if paths is not None:
         args += ["--", *paths]
@@ -176,8 +178,8 @@ def blob_ids(repo: Path, tree: str, paths: Iterable[str] | None = None) -> dict[
     result: dict[str, str] = {}
     for entry in filter(None, raw.split("\0")):
         meta, path = entry.split("\t", 1)
-        _mode, kind, oid = meta.split()
-        if kind == "blob":
+        mode, kind, oid = meta.split()
+        if kind == "blob" and (not regular or mode in ("100644", "100755")):
             result[path] = oid
     return result
 
@@ -229,6 +231,21 @@ def export(repo: Path, tree: str, dest: Path, paths: Iterable[str] | None = None
     return dest
 
 
+def export_blobs(repo: Path, blobs: Mapping[str, str], dest: Path) -> Path:
+    """Write blobs (path -> blob id, from any trees) into `dest` as regular files."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if not blobs:
+        return dest
+    scratch = common_dir(repo) / "gates"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        info = "".join(f"100644 {oid}\t{path}\0" for path, oid in blobs.items())
+        git("update-index", "--add", "-z", "--index-info", cwd=repo, env=env, input=info.encode())
+        git("checkout-index", "-a", "-f", f"--prefix={dest.resolve()}{os.sep}", cwd=repo, env=env)
+    return dest
+
+
 def commit_files(repo: Path, paths: list[Path], message: str) -> str | None:
     """Commit exactly `paths` (whatever else is staged stays staged, uncommitted)."""
     rel = [str(p.resolve().relative_to(repo.resolve())) for p in paths if p.exists()]
@@ -263,8 +280,143 @@ def commit_all(repo: Path, message: str, author: str, date: str | None = None) -
     return out("rev-parse", "HEAD", cwd=repo)
 
 
+def apply(folder: Path, patch: Path) -> None:
+    """Apply a unified diff to the files of `folder` (a work tree or a plain folder)."""
+    git("apply", "--whitespace=nowarn", str(patch.resolve()), cwd=folder)
+
+
 def switch(repo: Path, branch: str, create_from: str | None = None) -> None:
     if create_from is None:
         git("checkout", "-q", branch, cwd=repo)
     else:
         git("checkout", "-q", "-b", branch, create_from, cwd=repo)
+
+
+# -- the merge guard: notes, hooks, what is about to land ---------------------------
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+ZERO = "0" * 40
+# notes commits are written by gates, whoever runs it (CI has no user.name)
+NOTES_IDENTITY = {"GIT_AUTHOR_NAME": "gates", "GIT_AUTHOR_EMAIL": "gates@localhost",
+                  "GIT_COMMITTER_NAME": "gates", "GIT_COMMITTER_EMAIL": "gates@localhost"}
+
+
+def note(repo: Path, ref: str, obj: str) -> str | None:
+    res = git("notes", f"--ref={ref}", "show", obj, cwd=repo, ok=(0, 1))
+    return res.stdout if res.returncode == 0 else None
+
+
+def add_note(repo: Path, ref: str, obj: str, text: str) -> None:
+    git("notes", f"--ref={ref}", "add", "-f", "-F", "-", obj, cwd=repo, env=NOTES_IDENTITY,
+        input=text.encode())
+
+
+def notes(repo: Path, ref: str) -> dict[str, str]:
+    """Annotated object -> note blob, for every note under `ref` (none if it is missing)."""
+    raw = out("notes", f"--ref={ref}", "list", cwd=repo)
+    pairs = (line.split() for line in raw.splitlines())
+    return {p[1]: p[0] for p in pairs if len(p) == 2}
+
+
+def merge_notes(repo: Path, ref: str, other: str) -> None:
+    """Merge the notes of `other` into `ref`, keeping ours where both annotate an object."""
+    git("notes", f"--ref={ref}", "merge", "-q", "-s", "ours", other, cwd=repo,
+        env=NOTES_IDENTITY)
+
+
+def blobs(repo: Path, oids: Iterable[str]) -> dict[str, str]:
+    """The text of many blobs, read by one `git cat-file --batch`."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return {}
+    raw = git("cat-file", "--batch", cwd=repo, input="\n".join(wanted).encode() + b"\n").stdout
+    data, pos, found = raw.encode("utf-8", errors="surrogateescape"), 0, {}
+    for oid in wanted:
+        eol = data.index(b"\n", pos)
+        header = data[pos:eol].split()
+        pos = eol + 1
+        if len(header) != 3:  # "<oid> missing"
+            continue
+        size = int(header[2])
+        body = data[pos:pos + size]
+        if data[pos + size:pos + size + 1] != b"\n":
+            raise GitError("git cat-file --batch: output out of step (a blob is not UTF-8)")
+        found[oid] = body.decode("utf-8", errors="replace")
+        pos += size + 1
+    return found
+
+
+def fetch_ref(repo: Path, remote: str, refspec: str) -> bool:
+    """Fetch one refspec; False when the remote has no such ref."""
+    res = git("fetch", "--quiet", "--no-tags", "--end-of-options", remote, refspec, cwd=repo,
+              ok=(0, 128), timeout=300.0)
+    if res.returncode == 0:
+        return True
+    if "couldn't find remote ref" in res.stderr:
+        return False
+    msg = res.stderr.strip().splitlines()
+    raise GitError(f"git fetch {remote} failed: {msg[-1] if msg else res.returncode}")
+
+
+def push_ref(repo: Path, remote: str, refspec: str) -> None:
+    git("push", "--quiet", "--no-verify", "--end-of-options", remote, refspec, cwd=repo,
+        timeout=300.0)
+
+
+def write_tree(repo: Path, index_file: str | None = None) -> str:
+    """The tree of the index (a copy of it: the index itself is never written)."""
+    source = Path(index_file) if index_file else git_path(repo, "index")
+    scratch = common_dir(repo) / "gates"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        copy = Path(tmp) / "index"
+        if source.exists():
+            copy.write_bytes(source.read_bytes())
+        return out("write-tree", cwd=repo, env={"GIT_INDEX_FILE": str(copy)})
+
+
+def is_ancestor(repo: Path, a: str, b: str) -> bool:
+    return git("merge-base", "--is-ancestor", a, b, cwd=repo, ok=(0, 1, 128)).returncode == 0
+
+
+def parents(repo: Path, commit: str) -> list[str]:
+    return out("rev-list", "--parents", "-n", "1", commit, cwd=repo).split()[1:]
+
+
+def object_type(repo: Path, name: str) -> str | None:
+    res = git("cat-file", "-t", "--end-of-options", name, cwd=repo, ok=(0, 1, 128))
+    return res.stdout.strip() or None if res.returncode == 0 else None
+
+
+def head_branch(repo: Path) -> str | None:
+    """The full ref HEAD points at (refs/heads/main), None when detached."""
+    res = git("symbolic-ref", "-q", "HEAD", cwd=repo, ok=(0, 1, 128))
+    return res.stdout.strip() or None if res.returncode == 0 else None
+
+
+def git_path(repo: Path, name: str) -> Path:
+    """`git rev-parse --git-path` (hooks honours core.hooksPath), absolute."""
+    return (repo / out("rev-parse", "--git-path", name, cwd=repo)).resolve()
+
+
+def config_value(repo: Path, key: str) -> str | None:
+    res = git("config", "--get", key, cwd=repo, ok=(0, 1))
+    return res.stdout.strip() or None
+
+
+def refs_at(repo: Path, commit: str, *patterns: str) -> list[str]:
+    """Refs under `patterns` (refs/heads …) that point at `commit`."""
+    raw = out("for-each-ref", "--format=%(refname)", f"--points-at={commit}", *patterns,
+              cwd=repo)
+    return raw.splitlines()
+
+
+def refs(repo: Path, *patterns: str) -> dict[str, str]:
+    raw = out("for-each-ref", "--format=%(refname) %(objectname)", *patterns, cwd=repo)
+    return dict(line.split(" ", 1) for line in raw.splitlines() if " " in line)
+
+
+def files(repo: Path) -> list[str]:
+    """Tracked files and untracked ones that are not ignored."""
+    raw = out("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=repo)
+    return sorted(set(filter(None, raw.split("\0"))))

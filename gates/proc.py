@@ -84,7 +84,9 @@ def owned_by(owner: str, deadline: float | None = None) -> Iterator[None]:
         _deadline.reset(t2)
 
 
-def _resolve(cmd: Sequence[str], env: Mapping[str, str]) -> list[str]:
+def resolve(cmd: Sequence[str], env: Mapping[str, str]) -> list[str]:
+    """`cmd` with its program as the absolute path a child with `env` runs; raises
+    ToolMissing."""
     exe = cmd[0]
     if os.sep not in exe:
         # the child's own PATH (ours puts our venv's bin/ first), then that bin/ itself
@@ -115,7 +117,7 @@ def spawn(
     stdin: int | object = subprocess.DEVNULL,
 ) -> subprocess.Popen[bytes]:
     """Start a long-running child in its own process group; `stop()` it later."""
-    argv = _resolve(cmd, env)
+    argv = resolve(cmd, env)
     p = subprocess.Popen(
         argv,
         cwd=cwd,

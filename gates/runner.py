@@ -9,6 +9,7 @@ the run's folders before it propagates.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import queue
 import shutil
@@ -20,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gates import cache, git, policy, proc, subject, suppress
 from gates import config as config_mod
-from gates import git, policy, proc, subject, suppress
 from gates.config import Config, ConfigError
 from gates.gate import Gate, GateContext, GateError, Workspace, glob_match
 from gates.model import Finding, GateResult, Severity, Status, Verdict
@@ -81,10 +82,33 @@ def run_branch(
     jobs: int = 0,
     progress: Progress | None = None,
     app_factory: Callable[..., object] | None = None,
+    fresh: bool = False,
 ) -> Verdict:
-    progress = progress or Progress()
     started, t0 = now_iso(), time.monotonic()
     subj = subject.resolve(repo, branch, cfg["base"])
+    return run_subject(repo, cfg, registry, subj, only=only, jobs=jobs, progress=progress,
+                       app_factory=app_factory, started=(started, t0), fresh=fresh)
+
+
+def run_subject(
+    repo: Path,
+    cfg: Config,
+    registry: Registry,
+    subj: subject.Subject,
+    *,
+    only: Sequence[str] | None = None,
+    jobs: int = 0,
+    progress: Progress | None = None,
+    app_factory: Callable[..., object] | None = None,
+    started: tuple[str, float] | None = None,
+    policy_check: bool = True,
+    fresh: bool = False,
+) -> Verdict:
+    """Run the gates on a resolved subject (a branch's merge result, or the staged tree
+    of `gates static`, which has no policy of its own to check)."""
+    progress = progress or Progress()
+    started, t0 = started or (now_iso(), time.monotonic())
+    branch = subj.branch
     the_plan = plan(cfg, registry, only)
     final = report_dir(repo, cfg, subj)
     # each run writes into its own folder; publishing promotes it to `final`, so runs
@@ -99,14 +123,16 @@ def run_branch(
         results = [conflict_result(subj)]
     else:
         results = [*the_plan.unusable]
-        changed_policy = policy_change(repo, cfg, subj, registry)
+        changed_policy = policy_change(repo, cfg, subj, registry) if policy_check else None
         if changed_policy is not None:
             results.append(changed_policy)
     for r in results:
         policy.judge(r, cfg.gate(r.gate))
     if subj.tree is not None:
-        with subject.materialise(repo, subj) as (worktree, scratch):
-            ws = Workspace(repo=repo, subject=subj, worktree=worktree, scratch=scratch)
+        # nothing is exported until a gate needs it: a run answered by the cache exports nothing
+        with subject.materialise(repo, subj, lazy=True) as (worktree, scratch):
+            ws = Workspace(repo=repo, subject=subj, worktree=worktree, scratch=scratch,
+                           exported=False, fresh=fresh)
             contexts = [
                 (gate, _context(gate, section, ws, cfg, out_dir, app_factory))
                 for gate, section in the_plan.gates
@@ -232,6 +258,31 @@ def left_behind(folder: Path, limit: int = 20) -> list[str]:
     return [p.relative_to(folder.parent).as_posix() for p in files[:limit]]
 
 
+def _judged(gate: Gate, ctx: GateContext) -> GateResult:
+    """Run the gate, apply suppressions, judge. A gate that tests the app reuses its pass
+    on this exact tree, base and config (marked `metrics["cached"]`); a failure or an
+    error is never reused."""
+    t0 = time.monotonic()
+    repo = ctx.workspace.repo
+    k = cache.result_key(gate, ctx)
+    store = cache.Cache.for_repo(repo) if k else None
+    raw = (cache.reuse_result(store, k, ctx, repo)
+           if store and k and not ctx.workspace.fresh else None)
+    reused = raw is not None
+    if raw is None:
+        raw = _guarded(gate, ctx)
+    else:
+        raw.gate, raw.duration = gate.name, time.monotonic() - t0
+    # the raw result (before suppressions and policy), kept only if it turns out a pass
+    snapshot = (json.loads(json.dumps(raw.to_json(), default=str))
+                if store and not reused and raw.status == Status.PASS else None)
+    result = policy.judge(suppress.apply(raw, ctx), ctx.config)
+    if store and k and snapshot is not None and result.status == Status.PASS:
+        folder = report_dir(repo, ctx.settings, ctx.subject).relative_to(repo)
+        cache.keep_result(store, k, snapshot, folder.as_posix())
+    return result
+
+
 def _owner(ctx: GateContext) -> str:
     return f"{ctx.subject.branch}\0{ctx.name}\0{id(ctx)}"
 
@@ -272,7 +323,7 @@ def _pool(contexts: list[tuple[Gate, GateContext]], jobs: int, progress: Progres
             with lock:
                 running[ctx.name] = (ctx, timeout)
             progress.started(branch, ctx.name)
-            result = policy.judge(suppress.apply(_guarded(gate, ctx), ctx), ctx.config)
+            result = _judged(gate, ctx)
             with lock:
                 if ctx.name not in done:  # not already given up on
                     done[ctx.name] = result

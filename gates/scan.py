@@ -2,49 +2,306 @@
 
 The pattern every static gate shares: scan the changed files of the merge result
 and the base's version of the same files, fingerprint both, mark the branch's
-findings new or existing. Each side scans only what the cache does not already
-know, in one tool invocation; the base's files are exported only when needed.
+findings new or existing. Only what the cache does not already know is scanned,
+in a folder holding only those files (written from their blobs: no export of the
+whole tree, no `.semgrepignore` or tool config of the branch beside them): one
+tool invocation per side, or one for both sides when the tool's findings do not
+depend on where a file is (`together`: the sides in numbered folders).
+
+Many branches at once (`gates run --all`, see gates.batch): the gates that declare
+`scans_per_file = True` first run in a *collecting* pass (`collecting()`), where
+`both_sides` only records what it would scan; `run_batch` then scans every
+distinct (tool, salt, path, blob) that the cache lacks once, in as few tool
+invocations as the paths allow, and the branches are judged from the cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
-from collections.abc import Callable
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from gates import baseline, git
-from gates.cache import Cache, per_file
-from gates.gate import GateContext
+from gates import baseline, git, proc
+from gates.cache import Cache, Pair, key, lookup, store
+from gates.gate import GateContext, GateError, Workspace
 from gates.model import Finding
 
 Scan = Callable[[Path, list[str]], list[Finding]]
+T = TypeVar("T")
 
 
 def digest(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
-def both_sides(ctx: GateContext, tool: str, salt: str, files: list[str], scan: Scan
+def in_parallel(calls: Sequence[Callable[[], T]], jobs: int | None = None) -> list[T]:
+    """Run `calls` on threads, each in a copy of this context (so that the runner's
+    process ownership and deadline follow the tools); re-raise the first error."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs or len(calls))) as pool:
+        futures: list[Future[T]] = [pool.submit(contextvars.copy_context().run, c)
+                                    for c in calls]
+    return [f.result() for f in futures]
+
+
+def regular_files(root: Path, paths: Sequence[str]) -> list[str]:
+    """Those of `paths` that are regular files inside `root` (no symlinks)."""
+    base = root.resolve()
+    return [p for p in paths
+            if (root / p).is_file() and not (root / p).is_symlink()
+            and (root / p).resolve().is_relative_to(base)]
+
+
+# -- tool versions -------------------------------------------------------------------
+
+_probed: dict[str, str] = {}
+
+
+def _probe_key(ctx: GateContext, cmd: Sequence[str], env: Mapping[str, str] | None
+               ) -> tuple[str, list[str]]:
+    argv = proc.resolve(cmd, ctx.env(env))
+    try:
+        st = os.stat(argv[0])
+    except OSError as e:
+        raise proc.ToolMissing(f"{cmd[0]} is not installed ({e.strerror})") from None
+    return key("probe", os.path.realpath(argv[0]), str(st.st_size), str(st.st_mtime_ns),
+               str(st.st_ctime_ns), *argv[1:]), argv
+
+
+def remembered(ctx: GateContext, cmd: Sequence[str], env: Mapping[str, str] | None = None
+               ) -> str | None:
+    """What `probe` remembers for `cmd`, without running anything (None: nothing)."""
+    k, _ = _probe_key(ctx, cmd, env)
+    if k not in _probed:
+        found = Cache.for_repo(ctx.workspace.repo).get_many([k]).get(k)
+        if not isinstance(found, str):
+            return None
+        _probed[k] = found
+    return _probed[k]
+
+
+def remember(ctx: GateContext, cmd: Sequence[str], output: str,
+             env: Mapping[str, str] | None = None) -> None:
+    """Record `output` as what `cmd` prints (learnt otherwise, e.g. from a scan's JSON)."""
+    k, _ = _probe_key(ctx, cmd, env)
+    Cache.for_repo(ctx.workspace.repo).put_many({k: output}, "probe")
+    _probed[k] = output
+
+
+def probe(ctx: GateContext, cmd: Sequence[str], env: Mapping[str, str] | None = None, *,
+          fresh: bool = False) -> str:
+    """The output of `cmd` (`ruff --version`, a plugin list …), remembered for the
+    program's exact file (path, size, mtime, ctime) in the cache: an upgrade rewrites
+    the program, so it asks again; a warm run starts no process for it (`fresh`: ask
+    anyway, and remember the new answer). A failure is a `GateError` (never
+    remembered); a missing program is `proc.ToolMissing`."""
+    if not fresh:
+        known = remembered(ctx, cmd, env)
+        if known is not None:
+            return known
+    _, argv = _probe_key(ctx, cmd, env)
+    res = ctx.run(argv, cwd=ctx.workspace.scratch, env=env)
+    if res.returncode != 0 or not res.stdout.strip():
+        name = " ".join([Path(cmd[0]).name, *cmd[1:]])
+        raise GateError(f"{name} failed (exit {res.returncode}): {res.output[-300:]}")
+    remember(ctx, cmd, res.stdout, env)
+    return res.stdout
+
+
+# -- scanning what the cache lacks ------------------------------------------------------
+
+
+def layers(pairs: Sequence[Pair]) -> list[dict[str, str]]:
+    """Distinct (path, blob) pairs as few path -> blob maps as possible: a path with
+    two different blobs (a file changed by a branch, and its base) needs two folders."""
+    out: list[dict[str, str]] = []
+    for path, blob in pairs:
+        for layer in out:
+            if path not in layer:
+                layer[path] = blob
+                break
+        else:
+            out.append({path: blob})
+    return out
+
+
+def scan_pairs(ws: Workspace, tool: str, pairs: Sequence[Pair], scan: Scan, *,
+               together: bool = False, jobs: int = 2) -> tuple[dict[Pair, list[Finding]], int]:
+    """({pair: fingerprinted findings}, tool invocations) for `pairs`, written from
+    their blobs: one invocation per layer, or, `together`, one for all layers side by
+    side in numbered folders (for a tool whose findings do not depend on where a file
+    is). Raises what `scan` raises, and `GateError` when the tool names a path it was
+    not given (nothing is cached then)."""
+    groups = layers(pairs)
+    calls = [groups] if together and len(groups) > 1 else [[g] for g in groups]
+    out: dict[Pair, list[Finding]] = {}
+    for part in in_parallel([_one_call(ws, tool, c, scan) for c in calls], jobs=jobs):
+        out.update(part)
+    return out, len(calls)
+
+
+def _one_call(ws: Workspace, tool: str, batch: list[dict[str, str]], scan: Scan
+              ) -> Callable[[], dict[Pair, list[Finding]]]:
+    def call() -> dict[Pair, list[Finding]]:
+        root = Path(tempfile.mkdtemp(prefix=f"{tool}-", dir=ws.scratch))
+        nested = len(batch) > 1
+        where = {f"{i}/{p}" if nested else p: (i, p, b)
+                 for i, layer in enumerate(batch) for p, b in layer.items()}
+        git.export_blobs(ws.repo, {name: b for name, (_, _, b) in where.items()}, root)
+        present = regular_files(root, list(where))
+        found = scan(root, present) if present else []
+        out: dict[Pair, list[Finding]] = {(p, b): [] for _, p, b in where.values()}
+        by_layer: dict[int, list[Finding]] = {}
+        for f in found:
+            if f.path not in where:
+                raise GateError(f"{tool} reported a finding at {f.path!r}, a path it was not "
+                                "asked to scan")
+            i, f.path, _ = where[f.path]
+            by_layer.setdefault(i, []).append(f)
+        for i, fs in by_layer.items():
+            for f in baseline.fingerprint(fs, root / str(i) if nested else root):
+                assert f.path is not None
+                out[(f.path, batch[i][f.path])].append(f)
+        return out
+
+    return call
+
+
+# -- one branch ------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    """One side of one per-file scan, recorded by a collecting pass."""
+
+    tool: str
+    salt: str
+    blobs: dict[str, str]  # path -> blob id
+    scan: Scan
+    workspace: Workspace
+    together: bool = False
+
+
+_collecting: contextvars.ContextVar[list[Request] | None] = contextvars.ContextVar(
+    "gates_scan_collecting", default=None)
+
+
+def is_collecting() -> bool:
+    """In a collecting pass (nothing is scanned: see `collecting`)."""
+    return _collecting.get() is not None
+
+
+def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None],
+               files: list[str], scan: Scan, *, together: bool = False
                ) -> tuple[list[Finding], dict[str, Any]]:
-    """(branch findings with `new` set, cache stats). `scan(root, paths)` runs the tool
-    once over `paths` under `root` and returns findings with paths relative to root."""
+    """(branch findings with `new` set, stats). `scan(root, paths)` runs the tool once
+    over `paths` under `root` and returns findings with paths relative to root; it
+    raises (`GateError` …) when the tool did not do its job — nothing is cached then.
+    `salt` must change whenever the result could: tool version, rules, config. It may
+    be a function, for a salt known only after a scan (a version read from the tool's
+    output): then every file is scanned, and stored under `salt()` unless it is None.
+    `together`: the tool's findings in a file do not depend on the file's location,
+    so both sides can share one invocation (see `scan_pairs`).
+    stats: cache `hits` and `misses` (files), `files` / `base_files` (regular files on
+    each side)."""
     ws = ctx.workspace
     assert ws.subject.tree is not None
+    branch_blobs = git.blob_ids(ws.repo, ws.subject.tree, files, regular=True) if files else {}
+    base_blobs = git.blob_ids(ws.repo, ws.subject.base_commit, files, regular=True) \
+        if branch_blobs else {}
+    sizes = {"files": len(branch_blobs), "base_files": len(base_blobs)}
+    collected = _collecting.get()
+    if collected is not None:
+        if not isinstance(salt, str):
+            raise GateError(f"{tool}: a collecting pass needs the cache key up front")
+        collected += [Request(tool, salt, branch_blobs, scan, ws, together),
+                      Request(tool, salt, base_blobs, scan, ws, together)]
+        return [], {"hits": 0, "misses": 0, **sizes}
     cache = Cache.for_repo(ws.repo)
-
-    def scan_branch(paths: list[str]) -> list[Finding]:
-        return baseline.fingerprint(scan(ctx.worktree, paths), ctx.worktree)
-
-    def scan_base(paths: list[str]) -> list[Finding]:
-        root = ws.base_files(paths, ws.scratch / f"base-{tool}-{ctx.name}")
-        present = [p for p in paths if (root / p).is_file()]
-        return baseline.fingerprint(scan(root, present), root) if present else []
-
-    branch, s1 = per_file(cache, tool, salt, git.blob_ids(ws.repo, ws.subject.tree, files),
-                          scan_branch)
-    base, s2 = per_file(cache, tool, salt,
-                        git.blob_ids(ws.repo, ws.subject.base_commit, files), scan_base)
+    pairs = list(dict.fromkeys([*branch_blobs.items(), *base_blobs.items()]))
+    known = {pair: [Finding.from_json(f) for f in found]
+             for pair, found in lookup(cache, tool, salt, pairs).items()} \
+        if isinstance(salt, str) else {}
+    missing = [pair for pair in pairs if pair not in known]
+    fresh, _ = scan_pairs(ws, tool, missing, scan, together=together) if missing else ({}, 0)
+    key_salt = salt if isinstance(salt, str) else salt()
+    if key_salt is not None:
+        store(cache, tool, key_salt, {pair: [f.to_json() for f in found]
+                                      for pair, found in fresh.items()})
+    found = {**known, **fresh}
+    branch = [f for pair in branch_blobs.items() for f in found.get(pair, [])]
+    base = [f for pair in base_blobs.items() for f in found.get(pair, [])]
     baseline.mark_new(branch, base)
-    stats = {"hits": s1["hits"] + s2["hits"], "misses": s1["misses"] + s2["misses"]}
-    return branch, stats
+    hits = sum(1 for pair in [*branch_blobs.items(), *base_blobs.items()] if pair in known)
+    return branch, {"hits": hits, "misses": len(branch_blobs) + len(base_blobs) - hits,
+                    **sizes}
+
+
+# -- many branches -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[list[Request]]:
+    """While inside, `both_sides` records its requests here and scans nothing."""
+    found: list[Request] = []
+    token = _collecting.set(found)
+    try:
+        yield found
+    finally:
+        _collecting.reset(token)
+
+
+@dataclass
+class BatchStats:
+    files: int = 0  # distinct (tool, salt, path, blob) asked for
+    hits: int = 0
+    scanned: int = 0
+    invocations: int = 0
+    failed: int = 0  # tools that raised (the judging run meets it again, and reports it)
+
+
+def run_batch(requests: list[Request], jobs: int = 2) -> BatchStats:
+    """Fill the cache for every request at once: per (tool, salt), each distinct
+    (path, blob) the cache lacks is scanned once, in one invocation per layer (one in
+    all for a tool that scans `together`)."""
+    stats = BatchStats()
+    groups: dict[tuple[str, str], list[Request]] = {}
+    for r in requests:
+        groups.setdefault((r.tool, r.salt), []).append(r)
+    calls: list[Callable[[], None]] = []
+    for (tool, salt), reqs in groups.items():
+        ws = reqs[0].workspace
+        cache = Cache.for_repo(ws.repo)
+        wanted = list(dict.fromkeys(pair for r in reqs for pair in r.blobs.items()))
+        known = lookup(cache, tool, salt, wanted)
+        missing = [pair for pair in wanted if pair not in known]
+        stats.files += len(wanted)
+        stats.hits += len(known)
+        stats.scanned += len(missing)
+        if missing:
+            calls.append(_batch_call(cache, tool, salt, missing, reqs[0], stats))
+    if calls:
+        in_parallel(calls, jobs=jobs)
+    return stats
+
+
+def _batch_call(cache: Cache, tool: str, salt: str, pairs: list[Pair], req: Request,
+                stats: BatchStats) -> Callable[[], None]:
+    def call() -> None:
+        try:
+            fresh, n = scan_pairs(req.workspace, tool, pairs, req.scan, together=req.together,
+                                  jobs=1)
+        except Exception:  # the judging run meets it again, and reports it
+            stats.failed += 1
+            return
+        stats.invocations += n
+        store(cache, tool, salt, {pair: [f.to_json() for f in found]
+                                  for pair, found in fresh.items()})
+
+    return call

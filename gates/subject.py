@@ -82,16 +82,20 @@ def runs_dir(repo: Path) -> Path:
 
 
 @contextlib.contextmanager
-def materialise(repo: Path, subject: Subject) -> Iterator[tuple[Path, Path]]:
+def materialise(repo: Path, subject: Subject, *, lazy: bool = False
+                ) -> Iterator[tuple[Path, Path]]:
     """(worktree, scratch): the merge result as plain files in a throw-away folder;
-    removed afterwards, whatever happens (a killed run's folder by the next run)."""
+    removed afterwards, whatever happens (a killed run's folder by the next run).
+    `lazy`: nothing is exported yet (a `gate.Workspace` exports on first need)."""
     assert subject.tree is not None
     root = runs_dir(repo)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     scratch = Path(tempfile.mkdtemp(prefix=f"{slug(subject.branch)}-", dir=root))
     try:
         with locked(scratch / ".lock"):
-            worktree = git.export(repo, subject.tree, scratch / "tree")
+            worktree = scratch / "tree"
+            if not lazy:
+                git.export(repo, subject.tree, worktree)
             yield worktree, scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

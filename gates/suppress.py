@@ -283,7 +283,10 @@ def apply(result: GateResult, ctx: GateContext) -> GateResult:
         return result
     try:
         config = from_config(ctx.settings["suppress"], ctx.settings.source)
-        return apply_to(result, ctx.worktree, config)
+        # only the files with findings: a run whose results came from the cache
+        # exports nothing else of the merge result
+        root = ctx.workspace.files(sorted({f.path for f in result.findings if f.path}))
+        return apply_to(result, root, config)
     except Exception as e:
         return GateResult.error(
             result.gate, f"suppressions could not be applied: {type(e).__name__}: {e}",

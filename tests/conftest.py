@@ -9,7 +9,9 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,6 +168,38 @@ def need_chromium() -> Chromium:
         pytest.skip(str(e))
 
 
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@dataclass
+class PageLog:
+    """What a page did that a person would not see: console errors, failed loads, and
+    every URL it fetched."""
+    problems: list[str] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Any, PageLog]]:
+    """A page in the Chromium `need_chromium` finds, with its `PageLog`."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    exe = str(need_chromium().path)
+    log = PageLog()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("console", lambda m: log.problems.append(m.text)
+                    if m.type == "error" else None)
+            page.on("pageerror", lambda e: log.problems.append(str(e)))
+            page.on("requestfailed", lambda r: log.problems.append(f"failed: {r.url}"))
+            page.on("request", lambda r: log.fetched.append(r.url))
+            yield page, log
+        finally:
+            browser.close()
+
+
 def demo_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """The sample cluster as `gates demo` builds it, and the env to run gates in it (the
     sample app's `python` is the one with fastapi and uvicorn: ours)."""
@@ -176,3 +210,12 @@ def demo_repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     venv_bin = str(Path(sys.executable).parent)
     return dest, {"PATH": venv_bin + os.pathsep + os.environ.get("PATH", "")}
 
+
+def lint_only(repo: GitRepo) -> str:
+    """Commit a gates.toml to main that enables the lint gate alone (every other installed
+    gate off), so that a plain `gates run --branch X` is a complete, cheap verdict."""
+    from gates import registry
+
+    off = [n for n in registry.load().names if n != "lint"]
+    text = "".join(f"[gates.{n}]\nenabled = false\n\n" for n in off)
+    return repo.commit({"gates.toml": text}, "gates: lint only")

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from gates.cache import Cache, key, per_file
 from gates.model import Finding
-from tests.conftest import GitRepo, run_gates
+from tests.conftest import GitRepo, gates_env, plugin_path, run_gates
 
 SAME = "import sys\n\n\nVALUE = 1\n"
 
@@ -76,3 +81,355 @@ def test_cache_command(repo: GitRepo) -> None:
     assert res.returncode == 0 and "ruff:" in res.stdout
     assert run_gates("cache", "clear", cwd=repo.path).returncode == 0
     assert "0 entries" in run_gates("cache", "info", cwd=repo.path).stdout
+
+
+def test_a_finding_at_a_path_not_asked_for_stores_nothing(tmp_path: Path) -> None:
+    """A tool that reports other paths than it was given (it misread them): nothing is
+    cached, or the files asked for would be "clean" forever."""
+    cache = Cache(tmp_path / "c.sqlite")
+
+    def scan(paths: list[str]) -> list[Finding]:
+        return [Finding("security", "X1", "m", path="./" + p, line=1, fingerprint=p)
+                for p in paths]
+
+    found, _ = per_file(cache, "tool", "v1", {"a.py": "1" * 40}, scan)
+    assert [f.path for f in found] == ["./a.py"]
+    assert cache.get_many([key("tool", "v1", "a.py", "1" * 40)]) == {}
+
+
+# -- the security and secrets gates through the cache: every tool call logged -------------
+
+RULES = """
+rules:
+  - id: no-eval
+    languages: [python]
+    severity: ERROR
+    message: eval of data
+    pattern: eval(...)
+"""
+MORE_RULES = RULES + """
+  - id: no-exec
+    languages: [python]
+    severity: ERROR
+    message: exec of data
+    pattern: exec(...)
+"""
+SHARED = """
+import subprocess
+
+AWS = "AKIAZ7QW3RTY5UIO2PLK"
+
+
+def run(cmd: str) -> object:
+    subprocess.call(cmd, shell=True)
+    return eval(cmd)
+"""
+
+
+@dataclass
+class Tools:
+    """Wrappers around the real tools that log each call (`semgrep.log` …)."""
+
+    folder: Path
+
+    def wrap(self, tool: str, version: str | None = None) -> str:
+        real = Path(sys.executable).parent / tool
+        exe = self.folder / f"{tool}-logged"
+        fake = (f'if [ "$1" = --version ]; then echo "{tool} {version}"; exit 0; fi\n'
+                if version else "")
+        exe.write_text(f'#!/bin/sh\necho "$*" >> "{self.folder / tool}.log"\n{fake}'
+                       f'exec "{real}" "$@"\n')
+        exe.chmod(0o755)
+        return str(exe)
+
+    def calls(self, tool: str) -> list[str]:
+        """The scans (not the version or plugin-list probes) `tool` was called for."""
+        log = self.folder / f"{tool}.log"
+        lines = log.read_text().splitlines() if log.exists() else []
+        return [c for c in lines if "--version" not in c and "--list-all-plugins" not in c]
+
+    def config(self, **extra: str) -> str:
+        sec = {"semgrep": self.wrap("semgrep"), "bandit": self.wrap("bandit"), **extra}
+        lines = ["[gates.security]", 'rules = ["ci/rules.yaml"]', "bundled_rules = false"]
+        lines += [f'{k} = "{v}"' for k, v in sec.items()]
+        lines += ["[gates.secrets]", f'detect_secrets = "{self.wrap("detect-secrets")}"']
+        return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def tools(tmp_path: Path) -> Tools:
+    folder = tmp_path / "tools"
+    folder.mkdir()
+    return Tools(folder)
+
+
+def gate_result(repo: GitRepo, branch: str, gate: str) -> dict:
+    index = json.loads(repo.read("reports/latest.json"))["branches"][branch]
+    verdict = json.loads((repo.path / index["report_dir"] / "verdict.json").read_text())
+    return {g["gate"]: g for g in verdict["gates"]}[gate]
+
+
+def seen(result: dict) -> set[tuple[str, str, bool]]:
+    return {(f["rule"], f"{f['path']}:{f['line']}", f["new"]) for f in result["findings"]}
+
+
+STATIC = ("--gate", "security,secrets", "-q", "--no-status")
+
+
+def test_security_and_secrets_scan_a_blob_once_for_every_branch(repo: GitRepo,
+                                                                tools: Tools) -> None:
+    repo.commit({"gates.toml": tools.config(), "ci/rules.yaml": RULES}, "policy")
+    repo.branch("walnut/a", {"app/shared.py": SHARED})
+    repo.branch("acacia/b", {"app/shared.py": SHARED})
+    assert run_gates("run", "--branch", "walnut/a", *STATIC, cwd=repo.path).returncode == 1
+    first = {g: gate_result(repo, "walnut/a", g) for g in ("security", "secrets")}
+    assert {r[0] for r in seen(first["security"])} >= {"no-eval", "B602"}
+    assert {r[0] for r in seen(first["secrets"])} == {"aws-access-key"}
+    # one call per tool: the branch's side only (the file is new, the base has no version)
+    assert [len(tools.calls(t)) for t in ("semgrep", "bandit", "detect-secrets")] == [1, 1, 1]
+    logs = {t: (tools.folder / f"{t}.log").read_text() for t in ("semgrep", "bandit",
+                                                                    "detect-secrets")}
+    assert run_gates("run", "--branch", "acacia/b", *STATIC, cwd=repo.path).returncode == 1
+    # the same blob on another branch: no tool runs at all (nor its version probe)
+    for t, before in logs.items():
+        assert (tools.folder / f"{t}.log").read_text() == before, t
+    again = {g: gate_result(repo, "acacia/b", g) for g in ("security", "secrets")}
+    assert again["security"]["metrics"]["cache"] == {
+        "hits": 2, "misses": 0, "semgrep": {"hits": 1, "misses": 0},
+        "bandit": {"hits": 1, "misses": 0}}
+    assert again["secrets"]["metrics"]["cache"] == {"hits": 1, "misses": 0}
+    # and it judges exactly as the fresh scan did
+    for g in ("security", "secrets"):
+        assert seen(again[g]) == seen(first[g])
+        assert again[g]["status"] == first[g]["status"] == "fail"
+
+
+def test_a_rule_change_or_a_new_tool_version_invalidates(repo: GitRepo, tools: Tools) -> None:
+    repo.commit({"gates.toml": tools.config(), "ci/rules.yaml": RULES}, "policy")
+    repo.branch("walnut/a", {"app/shared.py": SHARED + "\n\nexec('x')\n"})
+    run_gates("run", "--branch", "walnut/a", *STATIC, cwd=repo.path)
+    assert "no-exec" not in {r[0] for r in seen(gate_result(repo, "walnut/a", "security"))}
+    assert [len(tools.calls(t)) for t in ("semgrep", "bandit")] == [1, 1]
+
+    repo.commit({"ci/rules.yaml": MORE_RULES}, "a new rule")  # semgrep's key changes
+    run_gates("run", "--branch", "walnut/a", *STATIC, cwd=repo.path)
+    sec = gate_result(repo, "walnut/a", "security")
+    assert "no-exec" in {r[0] for r in seen(sec)}
+    assert sec["metrics"]["cache"]["semgrep"] == {"hits": 0, "misses": 1}
+    assert sec["metrics"]["cache"]["bandit"] == {"hits": 1, "misses": 0}
+    assert [len(tools.calls(t)) for t in ("semgrep", "bandit")] == [2, 1]
+
+    # bandit "upgraded": its program changed, it reports another version: scanned again
+    tools.wrap("bandit", version="9.9.9")
+    run_gates("run", "--branch", "walnut/a", *STATIC, cwd=repo.path)
+    sec = gate_result(repo, "walnut/a", "security")
+    assert sec["metrics"]["tools"]["bandit"] == "9.9.9"
+    assert sec["metrics"]["cache"]["bandit"] == {"hits": 0, "misses": 1}
+    assert [len(tools.calls(t)) for t in ("semgrep", "bandit")] == [2, 2]
+
+
+def test_both_sides_of_a_changed_file_share_one_process(repo: GitRepo, tools: Tools) -> None:
+    """A file the branch modifies: its version on the branch and on the base are scanned
+    by one semgrep and one bandit, in numbered folders, and still told apart."""
+    old = "def first(x: str) -> object:\n    return eval(x)\n"
+    repo.commit({"gates.toml": tools.config(), "ci/rules.yaml": RULES, "app/core.py": old},
+                "policy")
+    repo.branch("walnut/a", {"app/core.py": old + "\n\ndef second(y: str) -> object:\n"
+                                                 "    return eval(y)\n"})
+    run_gates("run", "--branch", "walnut/a", *STATIC, cwd=repo.path)
+    sec = gate_result(repo, "walnut/a", "security")
+    assert {r for r in seen(sec) if r[0] == "no-eval"} == {
+        ("no-eval", "app/core.py:2", False), ("no-eval", "app/core.py:6", True)}
+    assert sec["metrics"]["base_files"] == 1
+    # semgrep's version came with its scan: one process, no `semgrep --version`
+    assert (tools.folder / "semgrep.log").read_text().count("\n") == 1
+    assert [len(tools.calls(t)) for t in ("semgrep", "bandit", "detect-secrets")] == [1, 1, 1]
+    assert all("0/app/core.py" in tools.calls(t)[0] and "1/app/core.py" in tools.calls(t)[0]
+               for t in ("semgrep", "bandit"))
+    run_gates("run", "--branch", "walnut/a", *STATIC, cwd=repo.path)
+    assert seen(gate_result(repo, "walnut/a", "security")) == seen(sec)
+    assert [len(tools.calls(t)) for t in ("semgrep", "bandit", "detect-secrets")] == [1, 1, 1]
+
+
+def test_a_semgrep_error_is_never_cached_as_no_findings(repo: GitRepo, tools: Tools) -> None:
+    fake = tools.folder / "semgrep-broken"
+    fake.write_text('#!/bin/sh\necho "$*" >> "' + str(tools.folder / "broken.log") + '"\n'
+                    """echo '{"version": "1.0", "results": [], "errors": [{"level": "error", """
+                    """"type": "Timeout", "message": "Timeout on app/shared.py"}]}'\nexit 0\n""")
+    fake.chmod(0o755)
+    repo.commit({"gates.toml": tools.config(semgrep=str(fake)), "ci/rules.yaml": RULES},
+                "policy")
+    repo.branch("walnut/a", {"app/shared.py": SHARED})
+    for _ in range(2):  # an error, and again an error: nothing was kept
+        assert run_gates("run", "--branch", "walnut/a", *STATIC, cwd=repo.path).returncode == 1
+        sec = gate_result(repo, "walnut/a", "security")
+        assert sec["status"] == "error" and "Timeout on app/shared.py" in sec["reason"]
+    assert len([c for c in (tools.folder / "broken.log").read_text().splitlines()
+                if "--version" not in c]) == 2
+    assert "semgrep:" not in run_gates("cache", "info", cwd=repo.path).stdout
+    repo.commit({"gates.toml": tools.config()}, "the real semgrep")
+    run_gates("run", "--branch", "walnut/a", *STATIC, cwd=repo.path)
+    sec = gate_result(repo, "walnut/a", "security")
+    assert sec["status"] == "fail" and "no-eval" in {r[0] for r in seen(sec)}
+    assert sec["metrics"]["cache"]["semgrep"] == {"hits": 0, "misses": 1}
+
+
+def test_all_branches_scan_each_distinct_file_once(repo: GitRepo, tools: Tools) -> None:
+    """`gates run --all`: three branches, three new files and one they share: each tool
+    runs once for all of them, and judging them reads the cache."""
+    repo.commit({"gates.toml": tools.config(), "ci/rules.yaml": RULES}, "policy")
+    for agent in ("walnut", "acacia", "ironwood"):
+        repo.branch(f"{agent}/x", {"app/shared.py": SHARED,
+                                   f"app/{agent}.py": f"def {agent}(x: str) -> object:\n"
+                                                      "    return eval(x)\n"})
+    res = run_gates("run", "--all", "--gate", "security,secrets", "--no-status", cwd=repo.path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "12 files scanned in 3 tool runs" in res.stdout  # 4 files × 3 tools
+    assert [len(tools.calls(t)) for t in ("semgrep", "bandit", "detect-secrets")] == [1, 1, 1]
+    assert "app/walnut.py" in tools.calls("semgrep")[0]
+    assert "app/ironwood.py" in tools.calls("semgrep")[0]
+    for agent in ("walnut", "acacia", "ironwood"):
+        sec = gate_result(repo, f"{agent}/x", "security")
+        assert ("no-eval", f"app/{agent}.py:2", True) in seen(sec)
+        assert sec["metrics"]["cache"]["misses"] == 0
+        assert gate_result(repo, f"{agent}/x", "secrets")["status"] == "fail"
+
+
+def test_a_warm_run_exports_nothing_of_the_merge_result(repo: GitRepo, tools: Tools,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Static gates write only the files they scan; a run answered by the cache writes
+    none (the files with findings are read for suppressions: those only)."""
+    from gates import git, registry, runner
+    from gates.commands.common import trusted_config
+
+    repo.commit({"gates.toml": tools.config(), "ci/rules.yaml": RULES}, "policy")
+    repo.commit({f"lib/m{i}.py": f"M = {i}\n" for i in range(30)}, "a bigger tree")
+    repo.branch("walnut/a", {"app/shared.py": SHARED})
+    exports: list[tuple[str, list[str] | None]] = []
+    blobs: list[list[str]] = []
+    real_export, real_blobs = git.export, git.export_blobs
+
+    def export(r: Path, tree: str, dest: Path, paths: object = None) -> Path:
+        exports.append((tree, None if paths is None else list(paths)))  # type: ignore[call-overload]
+        return real_export(r, tree, dest, paths)  # type: ignore[arg-type]
+
+    def export_blobs(r: Path, wanted: dict[str, str], dest: Path) -> Path:
+        blobs.append(sorted(wanted))
+        return real_blobs(r, wanted, dest)
+
+    monkeypatch.setattr(git, "export", export)
+    monkeypatch.setattr(git, "export_blobs", export_blobs)
+    reg = registry.load()
+    cfg = trusted_config(repo.path, reg, None)
+    for run in ("cold", "warm"):
+        exports.clear()
+        blobs.clear()
+        v = runner.run_branch(repo.path, cfg, reg, "walnut/a", only=["lint", "security",
+                                                                   "secrets"])
+        assert [r.status.value for r in v.results] == ["pass", "fail", "fail"], run
+        assert all(paths is not None for _, paths in exports), run  # never the whole tree
+        assert {p for _, paths in exports for p in paths or []} <= {"app/shared.py"}
+        if run == "cold":
+            assert blobs and {p for b in blobs for p in b} == {"app/shared.py"}
+        else:
+            assert blobs == [], "a warm run scans nothing"
+
+
+def test_the_merge_result_is_exported_on_first_need(repo: GitRepo) -> None:
+    from gates import subject
+    from gates.gate import Workspace
+
+    repo.branch("walnut/a", {"app/new.py": "N = 1\n"})
+    subj = subject.resolve(repo.path, "walnut/a", "main")
+    with subject.materialise(repo.path, subj, lazy=True) as (tree, scratch):
+        ws = Workspace(repo=repo.path, subject=subj, worktree=tree, scratch=scratch,
+                       exported=False)
+        assert not tree.exists()
+        # a finding's path can be anything (an URL, an absolute path): only tree files
+        part = ws.files(["app/new.py", "/etc/hostname", "../outside", "GET /api/x", ""])
+        assert sorted(p.relative_to(part).as_posix() for p in part.rglob("*")
+                      if p.is_file()) == ["app/new.py"]
+        assert not tree.exists()
+        assert (ws.worktree / "app" / "core.py").is_file()  # the whole tree, now
+        assert ws.files(["app/new.py"]) == tree
+
+
+# -- whole-gate results: a gate that tests the app ------------------------------------------
+
+APP_GATE = """
+from pathlib import Path
+
+from gates.model import Finding, GateResult, Severity, Status
+
+
+class Appish:
+    name = "appish"
+    needs_app = True
+    defaults = {"log": "", "mode": ""}
+
+    def applies(self, ctx):
+        return True
+
+    def run(self, ctx):
+        mode = Path(ctx.config["mode"]).read_text().strip()
+        with open(ctx.config["log"], "a") as f:
+            f.write(mode + "\\n")
+        if mode == "error":
+            raise RuntimeError("the app fell over")
+        ctx.artifacts.mkdir(parents=True, exist_ok=True)
+        text = (ctx.worktree / "app" / "core.py").read_text()  # the merge result, exported now
+        (ctx.artifacts / "seen.txt").write_text(text)
+        findings = [Finding("appish", "broken-page", "the page is broken",
+                            severity=Severity.HIGH, path="app/core.py", line=1)]
+        return GateResult("appish", Status.PASS, findings=findings if mode == "fail" else [],
+                          artifacts=["appish/seen.txt"])
+
+
+GATE = Appish()
+"""
+
+
+def test_an_app_gate_pass_on_the_same_tree_is_reused_never_a_failure(
+        repo: GitRepo, tmp_path: Path) -> None:
+    site = plugin_path(tmp_path, "appish", APP_GATE)
+    env = {"PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])}
+    log, mode = tmp_path / "appish.log", tmp_path / "mode"
+    repo.commit({"gates.toml": f'[gates.appish]\nlog = "{log}"\nmode = "{mode}"\n'}, "cfg")
+    repo.branch("walnut/a", {"app/new.py": "N = 1\n"})
+
+    def run(expect: str, *extra: str) -> dict:
+        res = run_gates("run", "--branch", "walnut/a", "--gate", "appish", "--no-status",
+                        *extra, cwd=repo.path, env=env)
+        assert res.returncode == (0 if expect == "pass" else 1), res.stdout + res.stderr
+        result = gate_result(repo, "walnut/a", "appish")
+        assert result["status"] == expect
+        return result
+
+    for m, expect in (("fail", "fail"), ("error", "error"), ("pass", "pass")):
+        mode.write_text(m)
+        run(expect)
+        mode.write_text(m)
+        run(expect)  # a failure or an error: tested again
+    assert log.read_text().split() == ["fail", "fail", "error", "error", "pass"]
+    reused = gate_result(repo, "walnut/a", "appish")
+    assert reused["metrics"]["cached"]["tested"]
+    # its artifacts came along into this run's report
+    index = json.loads(repo.read("reports/latest.json"))["branches"]["walnut/a"]
+    report = repo.path / index["report_dir"]
+    assert reused["artifacts"] == ["appish/seen.txt"]
+    assert (report / "appish" / "seen.txt").read_text().startswith("import os")
+    assert "reused: this tree passed at" in (report / "summary.md").read_text()
+    # --fresh: tested again all the same
+    assert "cached" not in run("pass", "--fresh")["metrics"]
+    assert log.read_text().split() == ["fail", "fail", "error", "error", "pass", "pass"]
+
+    # another tree (the branch moves on), or another config: tested again
+    repo.git("checkout", "-q", "walnut/a")
+    repo.commit({"app/new.py": "N = 2\n"}, "more")
+    repo.git("checkout", "-q", "main")
+    run("pass")
+    assert log.read_text().split()[-1] == "pass" and len(log.read_text().split()) == 7
+    repo.commit({"gates.toml": f'[gates.appish]\nlog = "{log}"\nmode = "{mode}"\n'
+                               'timeout = 300\n'}, "cfg")
+    run("pass")
+    assert len(log.read_text().split()) == 8

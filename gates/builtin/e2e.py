@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
-from gates import junit_parse
+from gates import junit_parse, pytest_suite
 from gates.app import AppNotConfigured, RunningApp
 from gates.browser import find_chromium
 from gates.gate import GateContext, GateError
@@ -27,7 +27,6 @@ from gates.publish.md import code, esc
 # what pytest-playwright attaches to a failed test, and what we call it
 ARTIFACT_KINDS = {"playwright_screenshot": "screenshot", "playwright_trace": "trace",
                   "playwright_console": "console", "playwright_video": "video"}
-OUTPUT_TAIL = 1500
 
 
 class E2E:
@@ -48,11 +47,7 @@ class E2E:
         if not tests:
             return GateResult.skipped(self.name, "no Playwright tests configured "
                                       '(set [gates.e2e] tests = ["tests/e2e"])')
-        root = ctx.worktree.resolve()
-        missing = [t for t in tests if not _inside(root, t) or not (root / t).exists()]
-        if missing:
-            raise GateError("the configured e2e tests are not in the tree under test: "
-                            + ", ".join(missing))
+        pytest_suite.check_paths(ctx.worktree, tests, "e2e tests")
         if importlib.util.find_spec("pytest_playwright") is None:
             raise GateError("pytest-playwright is not installed (pip install pytest-playwright)")
         try:
@@ -78,21 +73,10 @@ class E2E:
         ]
         env = {"GATES_CHROMIUM_PATH": str(chromium), "GATES_BASE_URL": app.base_url,
                "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
-        res = ctx.run(cmd, cwd=ctx.worktree, env=env)
-        output = res.output
-        (ctx.artifacts / "pytest.log").write_text(output + "\n", encoding="utf-8")
-        if res.returncode == 5:
-            raise GateError(f"pytest collected no tests from {', '.join(tests)}")
-        if res.returncode not in (0, 1):
-            raise GateError(f"pytest could not run the e2e tests (exit {res.returncode}):\n"
-                            f"{output[-OUTPUT_TAIL:]}")
-        if not app.alive():
-            raise GateError(f"the app died during the e2e tests (exit {app.process.returncode}); "
-                            f"last lines of its log:\n{app.log_tail()}")
-        cases = junit_parse.parse_junit(junit)
+        cases, output = pytest_suite.run(
+            ctx, app, cmd, junit=junit, env=env, what="e2e tests",
+            none_collected=f"pytest collected no tests from {', '.join(tests)}")
         failed = [c for c in cases if c.outcome in junit_parse.FAILED]
-        if res.returncode == 1 and not failed:
-            raise GateError(f"pytest failed without a failing test:\n{output[-OUTPUT_TAIL:]}")
         if failed and all("BrowserType.launch" in (c.message + c.text) for c in failed):
             why = junit_parse.first_line(failed[0].message or failed[0].text)
             raise GateError(f"Chromium at {chromium} did not start: {why}")
@@ -129,10 +113,6 @@ class E2E:
                                "pytest-playwright": _version("pytest-playwright")}},
             details=_details(findings, counts),
         )
-
-
-def _inside(root: Path, rel: str) -> bool:
-    return (root / rel).resolve().is_relative_to(root)
 
 
 def _version(dist: str) -> str:

@@ -51,6 +51,7 @@ def parse(raw: str, root: Path) -> list[Finding]:
 class Lint:
     name = "lint"
     needs_app = False
+    scans_per_file = True  # gates.scan: `gates run --all` batches its files
     defaults: ClassVar[dict[str, Any]] = {
         "command": "ruff",  # the ruff executable
         "paths": ["*.py", "*.pyi"],
@@ -64,14 +65,15 @@ class Lint:
 
     def run(self, ctx: GateContext) -> GateResult:
         files = ctx.changed_matching(ctx.config["paths"])
-        version = ctx.run([ctx.config["command"], "--version"]).stdout.split()[-1]
+        version = scan.probe(ctx, [ctx.config["command"], "--version"]).split()[-1]
         args, config_text = self._args(ctx)
         salt = scan.digest(version, args[2:] if args[0] == "--config" else args, config_text)
         findings, stats = scan.both_sides(
             ctx, "ruff", salt, files, lambda root, paths: self._ruff(ctx, root, paths, args))
         return GateResult(
             gate=self.name, status=Status.PASS, findings=findings,
-            metrics={"files": len(files), "tools": {"ruff": version}, "cache": stats},
+            metrics={"files": len(files), "tools": {"ruff": version},
+                     "cache": {"hits": stats["hits"], "misses": stats["misses"]}},
         )
 
     def _args(self, ctx: GateContext) -> tuple[list[str], str]:

@@ -1,7 +1,9 @@
 """The secrets gate: keys, tokens and secret-bearing files the branch commits.
 
 detect-secrets (`scan --all-files`) runs over a folder holding only the files
-the branch adds or changes (copied out of the merge result; no symlinks), with
+the branch adds or changes (written from their blobs; no symlinks) and the base's
+version of them, one process for both, only for files the result cache (keyed
+by detect-secrets' version, plugins, limits and blob) does not know yet, with
 the plugins of `plugins` plus one of ours for Stripe live keys in their current,
 long form (detect-secrets' own Stripe plugin knows only the old 24-character
 keys). Its network verification is off (`-n`), and so is its inline allowlist
@@ -27,8 +29,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar
 
-from gates import git
-from gates.builtin.security import base_side, in_parallel, new_vs_base, stage
+from gates import baseline, git, scan
 from gates.gate import GateContext, GateError, glob_match
 from gates.model import Finding, GateResult, Severity, Status
 
@@ -115,6 +116,7 @@ def parse(raw: str) -> tuple[list[Finding], str]:
 class Secrets:
     name = "secrets"
     needs_app = False
+    scans_per_file = True  # gates.scan: `gates run --all` batches its files
     defaults: ClassVar[dict[str, Any]] = {
         "timeout": 300.0,
         "threshold": "low",  # any new secret blocks
@@ -137,12 +139,11 @@ class Secrets:
     def applies(self, ctx: GateContext) -> bool:
         return bool(ctx.changed)
 
-    def _args(self, ctx: GateContext, plugin: Path) -> list[str]:
+    def _args(self, ctx: GateContext, plugin: Path) -> tuple[list[str], str]:
+        """(the scan command, detect-secrets' version)."""
         exe = ctx.config["detect_secrets"]
-        res = ctx.run([exe, "scan", "--list-all-plugins"])
-        if res.returncode != 0:
-            raise GateError(f"detect-secrets failed (exit {res.returncode}): {res.output[-300:]}")
-        known = res.stdout.split()
+        known = scan.probe(ctx, [exe, "scan", "--list-all-plugins"]).split()
+        version = scan.probe(ctx, [exe, "--version"]).strip()
         wanted = list(ctx.config["plugins"])
         unknown = [p for p in wanted if p not in known]
         if unknown:
@@ -155,45 +156,47 @@ class Secrets:
         for p in known:
             if p not in wanted:
                 args += ["--disable-plugin", p]
-        return args
+        return args, version
 
     def _scan(self, ctx: GateContext, args: list[str], root: Path, files: list[str]
-              ) -> tuple[list[Finding], str]:
+              ) -> list[Finding]:
+        """detect-secrets over `root`, which holds only `files`."""
         if not files:
-            return [], ""
+            return []
         res = ctx.run([*args, "."], cwd=root)
         if res.returncode != 0:
             raise GateError(f"detect-secrets failed (exit {res.returncode}): "
                             f"{res.stderr.strip()[-300:]}")
-        return parse(res.stdout)
+        return parse(res.stdout)[0]
 
     def run(self, ctx: GateContext) -> GateResult:
         scratch = ctx.workspace.scratch
         plugin = scratch / "secrets-plugin" / "gates_secret_plugins.py"
         plugin.parent.mkdir(parents=True, exist_ok=True)
         plugin.write_text(PLUGIN_SOURCE, encoding="utf-8")
-        args = self._args(ctx, plugin)
-        branch_dir, base_dir = scratch / "secrets-branch", scratch / "secrets-base"
-        branch_files = stage(ctx.worktree, ctx.changed, branch_dir)
-        base_files = base_side(ctx, branch_files, base_dir)
-        (branch, version), (base, _) = in_parallel([
-            lambda: self._scan(ctx, args, branch_dir, branch_files),
-            lambda: self._scan(ctx, args, base_dir, base_files),
-        ])
+        args, version = self._args(ctx, plugin)
+        # the cache key: the version, the plugins and limits, our plugin's source
+        salt = scan.digest(version, [a for a in args[1:] if a != str(plugin)], PLUGIN_SOURCE)
+        findings, stats = scan.both_sides(
+            ctx, "detect-secrets", salt, ctx.changed,
+            lambda root, paths: self._scan(ctx, args, root, paths), together=True)
+        # secret-bearing file names: new unless the base has the same path
         patterns, allowed = ctx.config["files"], ctx.config["allowed_files"]
         ws = ctx.workspace
         on_base = set(git.blob_ids(ws.repo, ws.subject.base_commit, ctx.changed)) \
             if ctx.changed else set()
-        branch += secret_files(ctx.changed, patterns, allowed)
-        base += secret_files([p for p in ctx.changed if p in on_base], patterns, allowed)
-        findings = new_vs_base(branch, branch_dir, base, base_dir)
+        named = baseline.fingerprint(secret_files(ctx.changed, patterns, allowed), scratch)
+        baseline.mark_new(named, baseline.fingerprint(
+            secret_files([p for p in ctx.changed if p in on_base], patterns, allowed), scratch))
+        findings += named
         return GateResult(
             gate=self.name, status=Status.PASS, findings=findings,
             metrics={
-                "files": len(branch_files), "base_files": len(base_files),
+                "files": stats["files"], "base_files": stats["base_files"],
                 "by_type": dict(Counter(f.rule for f in findings)),
                 "new": sum(1 for f in findings if f.new),
                 "tools": {"detect-secrets": version} if version else {},
+                "cache": {k: stats[k] for k in ("hits", "misses")},
             },
         )
 

@@ -6,11 +6,14 @@ any the repo's config names (`rules = ["path/in/repo.yaml"]`), read from the
 Python files. Both tools run on the merge result and on the base's version of
 the same files; a finding whose fingerprint the base also has is existing debt.
 
-The files are copied into a folder of their own before a tool sees them, so a
-branch cannot steer the scan with a `.semgrepignore`, a `.bandit` or a symlink
-out of the tree; inline `# nosec` / `# nosemgrep` are ignored too — the one way
-to silence a finding is an audited `# gates: ignore[rule] reason="…"` (see
-gates.suppress).
+Both go through the content-addressed cache (gates.scan): a file whose blob was
+scanned before with the same tool version and rules (semgrep's key holds the
+merged rule files) is not scanned again; what is scanned is written from its
+blob into a folder of its own before a tool sees it, so a branch cannot steer
+the scan with a `.semgrepignore`, a `.bandit` or a symlink out of the tree.
+Inline `# nosec` / `# nosemgrep` are ignored too — the one way to silence a
+finding is an audited `# gates: ignore[rule] reason="…"` (see gates.suppress).
+A tool error is never cached: it fails the gate, and the next run scans again.
 
 Severity. A semgrep rule says it with `metadata.gates_severity`, else its own
 severity maps ERROR→high, WARNING→medium, INFO→low. bandit's severity ×
@@ -28,17 +31,14 @@ it could not read was not checked. Any other tool error fails the gate.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import posixpath
 import re
-import shutil
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-from gates import baseline, git
+from gates import git, scan
 from gates.gate import GateContext, GateError, glob_match
 from gates.model import Finding, GateResult, Severity, Status
 
@@ -56,55 +56,6 @@ PARSE_ERRORS = {"PartialParsing", "Syntax error", "Lexical error", "Other syntax
 # bandit tests whose message quotes the string they found (a password): never shown
 REDACT = {"B105", "B106", "B107"}
 MANY_FILES = 50  # from this many files on, semgrep picks its own number of jobs
-
-T = TypeVar("T")
-
-
-# -- shared with the secrets gate: files of one side, tools side by side -----------
-
-
-def stage(root: Path, paths: Iterable[str], into: Path) -> list[str]:
-    """Copy the regular files among `paths` (no symlinks, nothing outside `root`)
-    from `root` into `into`; returns the paths copied."""
-    root = root.resolve()
-    out = []
-    for p in paths:
-        src = root / p
-        if src.is_symlink() or not src.is_file() or not src.resolve().is_relative_to(root):
-            continue
-        dst = into / p
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dst)
-        out.append(p)
-    return out
-
-
-def base_side(ctx: GateContext, paths: Sequence[str], into: Path) -> list[str]:
-    """The base's version of `paths` under `into`; returns those that exist there."""
-    if not paths:
-        return []
-    ctx.workspace.base_files(paths, into)
-    root = into.resolve()
-    return [p for p in paths
-            if (into / p).is_file() and not (into / p).is_symlink()
-            and (into / p).resolve().is_relative_to(root)]
-
-
-def in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
-    """Run `calls` on threads, each in a copy of this context (so that the runner's
-    process ownership and deadline follow the tools); re-raise the first error."""
-    with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
-        futures: list[Future[T]] = [pool.submit(contextvars.copy_context().run, c)
-                                    for c in calls]
-    return [f.result() for f in futures]
-
-
-def new_vs_base(branch: list[Finding], branch_root: Path, base: list[Finding],
-                base_root: Path) -> list[Finding]:
-    baseline.fingerprint(branch, branch_root)
-    baseline.fingerprint(base, base_root)
-    return baseline.mark_new(branch, base)
-
 
 # -- bandit ---------------------------------------------------------------------------
 
@@ -160,6 +111,7 @@ def parse_bandit(raw: str) -> list[Finding]:
 
 
 def run_bandit(ctx: GateContext, root: Path, files: list[str]) -> list[Finding]:
+    """bandit's findings in `files` under `root` (before `bandit_skip_in_tests`)."""
     if not files:
         return []
     cfg = ctx.config
@@ -168,16 +120,53 @@ def run_bandit(ctx: GateContext, root: Path, files: list[str]) -> list[Finding]:
                   cwd=root)
     if res.returncode not in (0, 1):
         raise GateError(f"bandit failed (exit {res.returncode}): {res.output[-400:]}")
-    return [f for f in parse_bandit(res.stdout)
-            if not (f.rule in cfg["bandit_skip_in_tests"] and f.path is not None
-                    and glob_match(f.path, cfg["test_paths"]))]
+    return parse_bandit(res.stdout)
+
+
+def skipped_in_tests(f: Finding, cfg: dict[str, Any]) -> bool:
+    return (f.rule in cfg["bandit_skip_in_tests"] and f.path is not None
+            and glob_match(f.path, cfg["test_paths"]))
 
 
 def bandit_version(ctx: GateContext) -> str:
-    res = ctx.run([ctx.config["bandit"], "--version"])
-    if res.returncode != 0 or not res.stdout.strip():
-        raise GateError(f"bandit --version failed (exit {res.returncode}): {res.output[-200:]}")
-    return res.stdout.split()[1] if len(res.stdout.split()) > 1 else res.stdout.strip()
+    out = scan.probe(ctx, [ctx.config["bandit"], "--version"])
+    return out.split()[1] if len(out.split()) > 1 else out.strip()
+
+
+def semgrep_version(ctx: GateContext, *, ask: bool = True, fresh: bool = False) -> str:
+    """semgrep's version; without `ask`, "" unless remembered: `semgrep --version`
+    costs as much as a scan, and a scan's JSON says it too."""
+    cmd = [ctx.config["semgrep"], "--version"]
+    out = (scan.probe(ctx, cmd, env=SEMGREP_ENV, fresh=fresh) if ask or fresh
+           else scan.remembered(ctx, cmd, env=SEMGREP_ENV) or "")
+    return out.strip().splitlines()[-1].strip() if out.strip() else ""
+
+
+def load_yaml(text: str) -> Any:
+    """PyYAML's safe loader, the C one when there is one (ten times faster)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506
+
+
+def path_free(configs: list[Path]) -> bool:
+    """No rule in `configs` looks at where a file is (`paths:`): then both sides of a
+    merge can share one semgrep process, in numbered folders."""
+    try:
+        import yaml
+    except ImportError:
+        return False
+    for c in configs:
+        try:
+            text = c.read_text(encoding="utf-8")
+            doc = json.loads(text) if c.suffix == ".json" else load_yaml(text)
+        except (OSError, ValueError, yaml.YAMLError):
+            return False
+        rules = doc.get("rules") if isinstance(doc, dict) else None
+        if not isinstance(rules, list) or any(
+                not isinstance(r, dict) or "paths" in r for r in rules):
+            return False
+    return True
 
 
 # -- semgrep --------------------------------------------------------------------------
@@ -202,7 +191,7 @@ def _merge(files: list[Path]) -> list[str] | None:
     buckets: list[tuple[set[str], list[Any]]] = []
     for f in files:
         try:
-            doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+            doc = load_yaml(f.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):
             return None  # semgrep names the problem when it reads the file itself
         rules = doc.get("rules") if isinstance(doc, dict) else None
@@ -307,6 +296,7 @@ def parse_semgrep(raw: str, show: Callable[[str], str] = str) -> tuple[list[Find
 
 def run_semgrep(ctx: GateContext, root: Path, files: list[str], configs: list[Path],
                 show: Callable[[str], str]) -> tuple[list[Finding], str]:
+    """(findings, semgrep's version) of one semgrep process over `files` under `root`."""
     if not files:
         return [], ""
     cmd = [ctx.config["semgrep"], "scan", "--json", "--quiet", "--disable-version-check",
@@ -334,6 +324,7 @@ def run_semgrep(ctx: GateContext, root: Path, files: list[str], configs: list[Pa
 class Security:
     name = "security"
     needs_app = False
+    scans_per_file = True  # gates.scan: `gates run --all` batches its files
     defaults: ClassVar[dict[str, Any]] = {
         "paths": list(CODE),
         "timeout": 600.0,
@@ -399,33 +390,58 @@ class Security:
 
     def run(self, ctx: GateContext) -> GateResult:
         files = self._files(ctx)
+        python = [p for p in files if glob_match(p, PYTHON)]
         configs, show = self.rule_files(ctx)
-        scratch = ctx.workspace.scratch
-        branch_dir, base_dir = scratch / "security-branch", scratch / "security-base"
-        branch_files = stage(ctx.worktree, files, branch_dir)
-        base_files = base_side(ctx, branch_files, base_dir)
-        py_branch = [p for p in branch_files if glob_match(p, PYTHON)]
-        py_base = [p for p in base_files if glob_match(p, PYTHON)]
-        # one semgrep per side (none for a side without files), bandit beside them
-        calls: list[Callable[[], Any]] = [
-            lambda: run_semgrep(ctx, branch_dir, branch_files, configs, show),
-            lambda: run_semgrep(ctx, base_dir, base_files, configs, show),
-            lambda: run_bandit(ctx, branch_dir, py_branch),
-            lambda: run_bandit(ctx, base_dir, py_base),
-            (lambda: bandit_version(ctx)) if py_branch else (lambda: ""),
-        ]
-        (sg_branch, sg_version), (sg_base, _), bd_branch, bd_base, bd_version = in_parallel(calls)
-        findings = new_vs_base([*sg_branch, *bd_branch], branch_dir, [*sg_base, *bd_base], base_dir)
+        cfg = ctx.config
+        # the cache keys: each tool's version and everything that changes what it finds;
+        # semgrep's version, when not remembered, comes with the first scan's JSON
+        sg_version = semgrep_version(ctx, ask=scan.is_collecting())
+        learnt: list[str] = []
+        rules = [c.read_bytes() for c in configs]
+
+        def sg_salt() -> str | None:
+            version = sg_version or (learnt[0] if learnt else "")
+            return scan.digest(version, rules, cfg["rule_timeout"]) if version else None
+
+        def semgrep(root: Path, paths: list[str]) -> list[Finding]:
+            found, version = run_semgrep(ctx, root, paths, configs, show)
+            if sg_version and version and version != sg_version:
+                semgrep_version(ctx, fresh=True)  # never stored under another version
+                raise GateError(f"semgrep reports version {version}, but {sg_version} was "
+                                "recorded for it: run again")
+            if not sg_version and version:
+                learnt.append(version)
+            return found
+
+        bd_version = bandit_version(ctx) if python else ""
+        bd_salt = scan.digest(bd_version, cfg["bandit_skip"])
+        # semgrep and bandit side by side, each once for both sides, on what the cache lacks
+        (sg, sg_stats), (bd, bd_stats) = scan.in_parallel([
+            lambda: scan.both_sides(ctx, "semgrep", sg_salt() if sg_version else sg_salt,
+                                    files, semgrep, together=path_free(configs)),
+            lambda: scan.both_sides(ctx, "bandit", bd_salt, python,
+                                    lambda root, paths: run_bandit(ctx, root, paths),
+                                    together=True),
+        ])
+        if not sg_version and learnt:
+            sg_version = learnt[0]
+            scan.remember(ctx, [cfg["semgrep"], "--version"], sg_version + "\n", SEMGREP_ENV)
+        bd = [f for f in bd if not skipped_in_tests(f, cfg)]
+        findings = sorted([*sg, *bd], key=lambda f: (f.path or "", f.line or 0, f.rule))
         tools = {k: v for k, v in {"bandit": bd_version, "semgrep": sg_version}.items() if v}
         return GateResult(
             gate=self.name, status=Status.PASS, findings=findings,
             metrics={
-                "files": len(branch_files), "python_files": len(py_branch),
-                "base_files": len(base_files),
-                "rule_files": len(ctx.config["rules"]) + (
-                    len(bundled_rules()) if ctx.config["bundled_rules"] else 0),
-                "bandit": len(bd_branch), "semgrep": len(sg_branch),
+                "files": sg_stats["files"], "python_files": bd_stats["files"],
+                "base_files": sg_stats["base_files"],
+                "rule_files": len(cfg["rules"]) + (
+                    len(bundled_rules()) if cfg["bundled_rules"] else 0),
+                "bandit": len(bd), "semgrep": len(sg),
                 "new": sum(1 for f in findings if f.new), "tools": tools,
+                "cache": {"hits": sg_stats["hits"] + bd_stats["hits"],
+                          "misses": sg_stats["misses"] + bd_stats["misses"],
+                          "semgrep": {k: sg_stats[k] for k in ("hits", "misses")},
+                          "bandit": {k: bd_stats[k] for k in ("hits", "misses")}},
             },
         )
 

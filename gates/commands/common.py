@@ -28,7 +28,9 @@ def open_repo(path: str | Path = ".", base: str | None = None) -> Repo:
     return Repo(root, cfg, reg)
 
 
-def trusted_config(root: Path, reg: registry.Registry, base: str | None) -> Config:
+def trusted_config(root: Path, reg: registry.Registry | None, base: str | None) -> Config:
+    """The base's config. Without `reg` gate sections are not checked against the
+    installed gates (no gate is imported: the merge guard runs in git hooks)."""
     candidates = [base] if base else list(DEFAULT_BASES)
     for name in candidates:
         found = git.resolve_branch(root, name)
@@ -51,8 +53,9 @@ def trusted_config(root: Path, reg: registry.Registry, base: str | None) -> Conf
     raise SubjectError("no base branch: neither 'main' nor 'master' exists (use --base)")
 
 
-def _at(root: Path, commit: str, label: str, reg: registry.Registry) -> Config:
+def _at(root: Path, commit: str, label: str, reg: registry.Registry | None) -> Config:
     try:
-        return config_mod.load(lambda p: git.show(root, commit, p), label, reg.defaults)
+        return config_mod.load(lambda p: git.show(root, commit, p), label,
+                               reg.defaults if reg is not None else None)
     except ConfigError:
         raise

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from functools import partial
 from pathlib import Path
 
-from gates import app, git, publish, runner, subject
+from gates import app, batch, git, notes, publish, runner, subject
 from gates.commands.common import Repo, open_repo
 from gates.console import LiveProgress, console, err, print_reasons, verdict_table
 from gates.model import Verdict
@@ -32,21 +33,44 @@ def judge(repo: Repo, branches: list[str], args: argparse.Namespace) -> list[Ver
     progress = LiveProgress(quiet=args.quiet)
     verdicts = []
     try:
+        # several branches: scan each distinct file once for all of them, then judge each
+        planned = batch.prefetch(repo.root, repo.config, repo.gates, branches, only=only,
+                                 jobs=args.jobs or repo.config["jobs"] or os.cpu_count() or 1)
+        if planned.scanned:
+            progress.note(f"{len(branches)} branches",
+                          f"{planned.scanned} files scanned in {planned.invocations} tool "
+                          f"runs, {planned.hits} already in the cache")
         for branch in branches:
             v = runner.run_branch(repo.root, repo.config, repo.gates, branch, only=only,
                                   jobs=args.jobs or repo.config["jobs"], progress=progress,
-                                  app_factory=app.start)
-            publish.write_reports(repo.root, v)
-            _, warnings = publish.update_cluster(
-                repo.root, repo.config, v, status_files=not args.no_status,
-                stale=partial(subject.stale, repo.root))
-            for w in warnings:
-                err.print(f"[yellow]gates: repaired {w}[/]")
-            dashboard.update(repo.root, repo.config, v, stale=partial(subject.stale, repo.root))
+                                  app_factory=app.start, fresh=args.fresh)
+            publish_verdict(repo, v, status_files=not args.no_status)
             verdicts.append(v)
     finally:
         progress.stop()
     return verdicts
+
+
+def required_gates(repo: Repo) -> list[str]:
+    """The gates the policy runs on every branch: a verdict needs all of them."""
+    p = runner.plan(repo.config, repo.gates, None)
+    return [g.name for g, _ in p.gates] + [r.gate for r in p.unusable]
+
+
+def publish_verdict(repo: Repo, v: Verdict, *, status_files: bool) -> None:
+    """Reports, the verdict note on the tested tree, the coordination files, the dashboard."""
+    publish.write_reports(repo.root, v)
+    try:
+        notes.record(repo.root, v, required_gates(repo))
+    except git.GitError as e:  # fail closed: without its note the merge guard refuses
+        err.print(f"[yellow]gates: the verdict note was not written ({e}); the merge guard "
+                  f"will not see this run[/]")
+    _, warnings = publish.update_cluster(
+        repo.root, repo.config, v, status_files=status_files,
+        stale=partial(subject.stale, repo.root))
+    for w in warnings:
+        err.print(f"[yellow]gates: repaired {w}[/]")
+    dashboard.update(repo.root, repo.config, v, stale=partial(subject.stale, repo.root))
 
 
 def main(args: argparse.Namespace) -> int:

@@ -25,6 +25,8 @@ def branch_name(folder: str) -> str:
     return folder.replace("__", "/", 1)
 
 
+PATCH = "change.patch"  # one commit of an agent branch, as `git diff` writes it
+
 # caches a developer's tools leave beside the sources; never part of the sample
 SKIP = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"})
 
@@ -41,17 +43,14 @@ def steps(folder: Path) -> list[Path]:
 
 
 def apply_step(step: Path, dest: Path) -> None:
-    """One commit's overlay: its files copied over `dest`, the paths in DELETE removed."""
-    copy_tree(step, dest)
-    delete = step / "DELETE"
-    if delete.is_file():
-        for rel in delete.read_text(encoding="utf-8").split():
-            (dest / rel).unlink(missing_ok=True)
+    """One commit: its `change.patch` applied to the files in `dest`."""
+    git.apply(dest, step / PATCH)
 
 
 def copy_tree(src: Path, dest: Path) -> None:
+    """`main`'s files (the sample app) into `dest`, without tool caches."""
     for item in src.rglob("*"):
-        if SKIP.intersection(item.relative_to(src).parts) or item.name in ("COMMIT_MSG", "DELETE"):
+        if SKIP.intersection(item.relative_to(src).parts):
             continue
         target = dest / item.relative_to(src)
         if item.is_dir():

@@ -16,7 +16,7 @@ from pathlib import Path
 from gates import git
 from gates.config import Config
 from gates.filelock import atomic_write, locked
-from gates.model import Verdict
+from gates.model import Finding, Verdict
 from gates.publish import (
     agent_status,
     cluster_issues,
@@ -117,3 +117,13 @@ def update_cluster(
         warnings += update_file(path, issues_blocks, cluster_issues.TEMPLATE)
         written.append(path)
     return written, warnings
+
+
+def record_issue(repo: Path, cfg: Config, finding: Finding, branch: str, now: str) -> Path:
+    """Open one issue in CLUSTER_ISSUES.md outside a run (an override of the merge guard)."""
+    path = repo / cfg["status_dir"] / "CLUSTER_ISSUES.md"
+    with locked(git.common_dir(repo) / "gates" / "publish.lock"):
+        update_file(path, lambda text: cluster_issues.add(text, finding, branch, now,
+                                                          cfg["reporter"]),
+                    cluster_issues.TEMPLATE)
+    return path

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates.filelock import atomic_write, locked
+from gates.filelock import atomic_write, lock_for, locked
 
 _MARK = re.compile(r"<!-- gates:(begin|end) ([A-Za-z0-9_.-]+) -->")
 
@@ -127,7 +127,7 @@ def update_file(
     `blocks` may be a function of the file's current text (for blocks that carry
     state, read and rewritten under the same lock). Returns warnings about
     damaged markers that were repaired, each naming the file."""
-    with locked(path.with_name(f".{path.name}.lock")):
+    with locked(lock_for(path)):
         if path.exists():
             text = path.read_bytes().decode("utf-8", errors="surrogateescape")
         else:

@@ -110,20 +110,7 @@ def update(open_: dict[str, Issue], resolved: list[Issue], v: Verdict,
     ran = {r.gate for r in v.results}
     by_fp = {i.fp: i for i in resolved}
     for key, f in current.items():
-        issue = open_.get(key) or by_fp.pop(key, None)
-        if issue is None:
-            issue = Issue({"fp": key, "first": now, "branches": []})
-        elif key not in open_:
-            issue.meta["reopened"] = now
-            issue.meta.pop("resolved", None)
-        issue.meta.update({
-            "gate": f.gate, "rule": f.rule, "severity": f.severity.label, "tool": f.tool,
-            "location": f.location, "message": f.message, "last": now,
-            "curl": f.extra.get("curl", ""),
-        })
-        if v.branch not in issue.meta["branches"]:
-            issue.meta["branches"].append(v.branch)
-        open_[key] = issue
+        upsert(open_, by_fp, key, f, v.branch, now)
     for key, issue in list(open_.items()):
         if key in current or v.branch not in issue.meta["branches"]:
             continue
@@ -140,6 +127,38 @@ def update(open_: dict[str, Issue], resolved: list[Issue], v: Verdict,
     resolved_list = sorted(by_fp.values(), key=lambda i: i.meta.get("resolved", ""),
                            reverse=True)[:KEEP_RESOLVED]
     return open_, resolved_list
+
+
+def upsert(open_: dict[str, Issue], resolved: dict[str, Issue], key: str, f: Finding,
+           branch: str, now: str) -> None:
+    """Open the issue `key` for `f` on `branch`: new, reopened, or brought up to date.
+    `f.extra` may carry "impact" and "assist" to replace the lines a finding gets."""
+    issue = open_.get(key) or resolved.pop(key, None)
+    if issue is None:
+        issue = Issue({"fp": key, "first": now, "branches": []})
+    elif key not in open_:
+        issue.meta["reopened"] = now
+        issue.meta.pop("resolved", None)
+    issue.meta.update({
+        "gate": f.gate, "rule": f.rule, "severity": f.severity.label, "tool": f.tool,
+        "location": f.location, "message": f.message, "last": now,
+        "curl": f.extra.get("curl", ""),
+    })
+    for k in ("impact", "assist"):
+        if f.extra.get(k):
+            issue.meta[k] = f.extra[k]
+    if branch not in issue.meta["branches"]:
+        issue.meta["branches"].append(branch)
+    open_[key] = issue
+
+
+def add(text: str, f: Finding, branch: str, now: str, reporter: str) -> list[Block]:
+    """The blocks of `text` with one more issue (nothing else opened or resolved):
+    for what is found outside a run, such as an override of the merge guard."""
+    open_, resolved = parse(text)
+    by_fp = {i.fp: i for i in resolved}
+    upsert(open_, by_fp, f.fingerprint, f, branch, now)
+    return render(open_, list(by_fp.values()), reporter)
 
 
 def _meta_comment(meta: dict[str, Any]) -> str:
@@ -163,13 +182,14 @@ def _render_open(issue: Issue, reporter: str, emoji: str) -> str:
         f"- **Timestamp**: {seen}",
         f"- **Category**: {esc(m.get('gate', ''))}"
         + (f" ({esc(m['tool'])})" if m.get("tool") else ""),
-        f"- **Impact**: blocks the merge of {branches}",
+        f"- **Impact**: {esc(m['impact']) if m.get('impact') else 'blocks the merge of ' + branches}",
         f"- **Details**: {esc(m.get('message', ''))}",
     ]
     if m.get("curl"):
         lines.append(f"- **Reproduce**: {code(m['curl'])}")
     lines += [
         "- **Attempted Solutions**: none yet (found by an automated gate)",
+        f"- **Assistance Needed**: {esc(m['assist'])}" if m.get("assist") else
         f"- **Assistance Needed**: {esc(', '.join(agents) or 'the branch owner')} to fix it, "
         f"then re-run {code('gates run --branch ' + first)}",
         "- **Status**: 🔴 OPEN" + (f" (reopened {when(m['reopened'])})" if m.get("reopened")

@@ -29,6 +29,9 @@ def _gate_row(r: GateResult) -> str:
     note = r.reason if r.status in (Status.ERROR, Status.SKIPPED) else ""
     if r.status == Status.FAIL and not r.blocking:
         note = "fails, but does not block"
+    cached = r.metrics.get("cached")
+    if isinstance(cached, dict) and not note:  # a pass of this exact tree, reused
+        note = f"reused: this tree passed at {cached.get('tested', '?')}"
     return (f"| {r.gate} | {STATUS_EMOJI[r.status]} {r.status.value} | {new} | {old} | "
             f"{seconds(r.duration)} | {esc(note)} |")
 

@@ -74,11 +74,14 @@ def perf_json(root: Path, branch: str) -> dict:
 def test_unchanged_branch_passes_every_time(tmp_path: Path) -> None:
     repo = perf_repo(tmp_path)
     repo.branch("walnut/docs", {"NOTES.md": "# notes\n"})
-    for attempt in range(5):
+    for attempt in range(5):  # --fresh: measured again each time, not the stored pass
         res = run_gates("run", "--branch", "walnut/docs", "--gate", "perf", "--no-status",
-                        cwd=repo.path)
+                        "--fresh", cwd=repo.path)
         assert res.returncode == 0, f"attempt {attempt + 1}:\n{res.stdout}\n{res.stderr}\n" + \
             summary(repo, "walnut/docs")
+        gate = json.loads(next((repo.path / "reports" / "walnut__docs").glob(
+            "*/verdict.json")).read_text())["gates"][0]
+        assert "cached" not in gate["metrics"], f"attempt {attempt + 1} was not measured"
     report = perf_json(repo.path, "walnut/docs")
     assert report["overall"]["base"]["count"] > 100 and report["overall"]["branch"]["count"] > 100
     assert not any(e["regression"] for e in report["endpoints"].values())

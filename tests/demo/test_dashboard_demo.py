@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, need_chromium
+from tests.conftest import ROOT, chromium_page
 from tests.demo.conftest import Judged
 
 pytestmark = pytest.mark.slow
-
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 
 def test_every_gate_ran_and_the_verdicts_are_the_demos(judged_demo: Judged) -> None:
     errors = {b: [g for g, s in judged_demo.entry(b)["gates"].items() if s == "error"]
@@ -32,51 +28,38 @@ def test_every_gate_ran_and_the_verdicts_are_the_demos(judged_demo: Judged) -> N
 
 def test_dashboard_of_the_sample_cluster_in_chromium(judged_demo: Judged, tmp_path: Path
                                                      ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    exe = str(need_chromium().path)
     shot = (ROOT / "docs" / "dashboard.png" if os.environ.get("GATES_UPDATE_SCREENSHOT") == "1"
             else tmp_path / "dashboard.png")
-    problems: list[str] = []
-    fetched: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-            page.on("request", lambda r: fetched.append(r.url))
-            page.goto((judged_demo.reports / "index.html").as_uri())
-            table = page.locator("table.matrix")
-            walnut = table.locator("tr", has_text="walnut/catalog")
-            ironwood = table.locator("tr", has_text="ironwood/payments")
-            assert "pass" in walnut.locator("td").first.inner_text()
-            assert "blocked" in ironwood.locator("td").first.inner_text()
-            charts = page.locator("svg.chart")
-            assert charts.count() >= 1
-            assert charts.first.bounding_box()["height"] > 0
-            page.screenshot(path=str(shot), full_page=True)
+    with chromium_page() as (page, log):
+        page.goto((judged_demo.reports / "index.html").as_uri())
+        table = page.locator("table.matrix")
+        walnut = table.locator("tr", has_text="walnut/catalog")
+        ironwood = table.locator("tr", has_text="ironwood/payments")
+        assert "pass" in walnut.locator("td").first.inner_text()
+        assert "blocked" in ironwood.locator("td").first.inner_text()
+        charts = page.locator("svg.chart")
+        assert charts.count() >= 1
+        assert charts.first.bounding_box()["height"] > 0
+        page.screenshot(path=str(shot), full_page=True)
 
-            ironwood.get_by_role("link", name="ironwood/payments", exact=True).click()
-            page.wait_for_load_state()
-            run_dir = judged_demo.entry("ironwood/payments")["report_dir"].split("/", 1)[1]
-            assert page.url.endswith(run_dir + "/index.html")
-            finding = page.locator("#gate-security article.finding.blocks",
-                                   has_text="float").first
-            assert finding.is_visible()
-            hit = finding.locator("pre.code .hit")
-            assert hit.count() >= 1 and hit.first.inner_text().strip()
+        ironwood.get_by_role("link", name="ironwood/payments", exact=True).click()
+        page.wait_for_load_state()
+        run_dir = judged_demo.entry("ironwood/payments")["report_dir"].split("/", 1)[1]
+        assert page.url.endswith(run_dir + "/index.html")
+        finding = page.locator("#gate-security article.finding.blocks",
+                               has_text="float").first
+        assert finding.is_visible()
+        hit = finding.locator("pre.code .hit")
+        assert hit.count() >= 1 and hit.first.inner_text().strip()
 
-            page.goto((judged_demo.repo / judged_demo.entry("acacia/search")["report_dir"]
-                       / "index.html").as_uri())
-            perf = page.locator("#gate-perf")
-            assert "slower than on the base" in perf.inner_text()
-            drawn = perf.locator("svg, img")
-            assert drawn.count() >= 1
-            box = drawn.first.bounding_box()
-            assert box is not None and box["width"] > 0 and box["height"] > 0
-        finally:
-            browser.close()
-    assert problems == []
-    assert all(u.startswith("file://") for u in fetched), fetched
+        page.goto((judged_demo.repo / judged_demo.entry("acacia/search")["report_dir"]
+                   / "index.html").as_uri())
+        perf = page.locator("#gate-perf")
+        assert "slower than on the base" in perf.inner_text()
+        drawn = perf.locator("svg, img")
+        assert drawn.count() >= 1
+        box = drawn.first.bounding_box()
+        assert box is not None and box["width"] > 0 and box["height"] > 0
+    assert log.problems == []
+    assert all(u.startswith("file://") for u in log.fetched), log.fetched
     assert shot.stat().st_size > 10_000

@@ -169,11 +169,9 @@ def test_branch_commits_are_well_formed(folder: str) -> None:
         subject, _, body = message.partition("\n\n")
         assert subject.startswith(f"{agent}: ") and len(subject) <= 72, subject
         assert "Tests:" in body, f"{step.name}: the message names no tests"
-        files = [p for p in step.rglob("*") if p.is_file()
-                 and p.name not in ("COMMIT_MSG", "DELETE") and "__pycache__" not in p.parts]
-        assert files, f"{step.name} changes nothing"
-        for rel in (step / "DELETE").read_text().split() if (step / "DELETE").exists() else []:
-            assert (APP / rel).exists(), f"{step.name} deletes {rel}, which main does not have"
+        assert sorted(p.name for p in step.iterdir()) == ["COMMIT_MSG", "change.patch"]
+        patch = (step / "change.patch").read_text(encoding="utf-8")
+        assert patch.startswith("diff --git "), f"{step.name} changes nothing"
 
 
 def test_config_is_what_the_loader_accepts() -> None:
@@ -182,6 +180,7 @@ def test_config_is_what_the_loader_accepts() -> None:
     cfg = config.parse((APP / "gates.toml").read_text(encoding="utf-8"), "gates.toml")
     assert cfg["app"]["command"][:3] == ["python", "-m", "toollib"]
     assert cfg.gate("e2e")["tests"] == ["tests/e2e"]
+    assert cfg.gate("auth")["login"]["username_field"] == "email"
     assert len(APP_ENV["TOOLLIB_JWT_SECRET"].encode()) >= 32
 
 
@@ -258,7 +257,7 @@ def test_app_serves_its_contract_and_stops(tmp_path: Path, server_factory: Start
     status, page = app.get("/?q=drill")
     assert status == 200 and b'id="search"' in page and b"drill" in page
     # the auth tests against the live server, as the auth gate runs them
-    res = pytest_in(root, "tests/auth", "-m", "auth",
+    res = pytest_in(root, "tests/auth", "-m", CONFIG["gates"]["auth"]["marker"],
                     "--base-url", app.url,
                     env=sample_env(TOOLLIB_JWT_SECRET=APP_ENV["TOOLLIB_JWT_SECRET"]))
     assert res.returncode == 0 and "skipped" not in res.stdout, tail(res)

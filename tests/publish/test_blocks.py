@@ -76,6 +76,7 @@ def test_update_file_keeps_undecodable_bytes(tmp_path: Path) -> None:
     assert data.startswith(raw)
     update_file(p, [Block("s", "body2")])
     assert p.read_bytes().startswith(raw)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["STATUS.md"]  # no lock beside it
 
 
 @settings(max_examples=300, deadline=None)

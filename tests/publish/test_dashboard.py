@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from gates.publish import dashboard
-from tests.conftest import GitRepo, gates_env, need_chromium, plugin_path, run_gates
+from tests.conftest import GitRepo, chromium_page, gates_env, plugin_path, run_gates
 
 BLOCKED = "ironwood/payments"
 SECRET = "sk_live_" + "51Hx9TmQ2eZvKYlo2C8b7Xq"  # not a real key
@@ -510,65 +510,43 @@ def test_markdown_converter_keeps_text_and_drops_markup() -> None:
 
 # -- in a browser ------------------------------------------------------------------
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    return str(need_chromium().path)
-
-
 @pytest.mark.slow
-def test_dashboard_in_chromium(chromium: str, cluster: Cluster, tmp_path: Path) -> None:
-    exe = chromium
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_dashboard_in_chromium(cluster: Cluster, tmp_path: Path) -> None:
     shot = tmp_path / "dashboard.png"  # docs/dashboard.png is the sample cluster's
-    problems: list[str] = []
-    fetched: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-            page.on("request", lambda r: fetched.append(r.url))
-            page.goto((cluster.reports / "index.html").as_uri())
-            table = page.locator("table.matrix")
-            ok = table.locator("tr", has_text="walnut/catalog")
-            bad = table.locator("tr", has=page.get_by_role("link", name=BLOCKED, exact=True))
-            assert "pass" in ok.locator("td").first.inner_text()
-            assert "blocked" in bad.locator("td").first.inner_text()
-            assert page.locator("svg.chart").count() >= 3
-            assert page.locator("svg.chart.line circle").count() >= 1
-            page.screenshot(path=str(shot), full_page=True)
+    with chromium_page() as (page, log):
+        page.goto((cluster.reports / "index.html").as_uri())
+        table = page.locator("table.matrix")
+        ok = table.locator("tr", has_text="walnut/catalog")
+        bad = table.locator("tr", has=page.get_by_role("link", name=BLOCKED, exact=True))
+        assert "pass" in ok.locator("td").first.inner_text()
+        assert "blocked" in bad.locator("td").first.inner_text()
+        assert page.locator("svg.chart").count() >= 3
+        assert page.locator("svg.chart.line circle").count() >= 1
+        page.screenshot(path=str(shot), full_page=True)
 
-            bad.get_by_role("link", name=BLOCKED, exact=True).click()
-            page.wait_for_load_state()
-            assert page.url.endswith(cluster.entry(BLOCKED)["report_dir"].split("/", 1)[1]
-                                     + "/index.html")
-            lint = page.locator("#gate-lint")
-            finding = lint.locator("article.finding.blocks")
-            assert "sys imported but unused" in finding.inner_text()
-            hit = finding.locator("pre.code .hit")
-            assert hit.inner_text().endswith("import sys")
-            assert hit.is_visible()
-            bars = page.locator("#gate-probe svg.chart rect")
-            assert bars.count() >= 6 and bars.first.bounding_box()["height"] > 0
-            shot_img = page.locator("#gate-probe article img").first
-            shot_img.scroll_into_view_if_needed()  # it loads lazily
-            shot_img.evaluate("i => i.decode()")
-            assert shot_img.evaluate("i => i.naturalWidth") == 1
+        bad.get_by_role("link", name=BLOCKED, exact=True).click()
+        page.wait_for_load_state()
+        assert page.url.endswith(cluster.entry(BLOCKED)["report_dir"].split("/", 1)[1]
+                                 + "/index.html")
+        lint = page.locator("#gate-lint")
+        finding = lint.locator("article.finding.blocks")
+        assert "sys imported but unused" in finding.inner_text()
+        hit = finding.locator("pre.code .hit")
+        assert hit.inner_text().endswith("import sys")
+        assert hit.is_visible()
+        bars = page.locator("#gate-probe svg.chart rect")
+        assert bars.count() >= 6 and bars.first.bounding_box()["height"] > 0
+        shot_img = page.locator("#gate-probe article img").first
+        shot_img.scroll_into_view_if_needed()  # it loads lazily
+        shot_img.evaluate("i => i.decode()")
+        assert shot_img.evaluate("i => i.naturalWidth") == 1
 
-            page.set_viewport_size({"width": 390, "height": 800})  # a phone
-            page.goto((cluster.reports / "index.html").as_uri())
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390 + 1, "the page scrolls sideways on a phone"
-        finally:
-            browser.close()
-    assert problems == []
-    assert all(u.startswith("file://") for u in fetched), fetched
+        page.set_viewport_size({"width": 390, "height": 800})  # a phone
+        page.goto((cluster.reports / "index.html").as_uri())
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1, "the page scrolls sideways on a phone"
+    assert log.problems == []
+    assert all(u.startswith("file://") for u in log.fetched), log.fetched
     assert shot.stat().st_size > 10_000
 
 
