@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
 
+from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
@@ -15,7 +17,10 @@ from rich.table import Table
 from gates.model import STATUS_EMOJI, GateResult, Status, Verdict
 from gates.runner import Progress
 
-console = Console(stderr=False, highlight=False, soft_wrap=True)
+# a log or a pipe has no width: 80 columns would squeeze a table of nine gates into
+# "waln…"; 140 fits one without truncating (COLUMNS still wins)
+_LOG_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
+console = Console(stderr=False, highlight=False, soft_wrap=True, width=_LOG_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "bold red",
@@ -85,12 +90,13 @@ class LiveProgress(Progress):
 
 def verdict_table(verdicts: list[Verdict]) -> Table:
     gates = sorted({r.gate for v in verdicts for r in v.results})
-    t = Table(title="gates", title_justify="left")
-    t.add_column("branch")
-    t.add_column("verdict")
+    t = Table(title="gates", title_justify="left", box=box.SIMPLE_HEAD)
+    # the branch is what a reader looks for: other columns squeeze before it does
+    t.add_column("branch", no_wrap=True, min_width=max((len(v.branch) for v in verdicts), default=6))
+    t.add_column("verdict", no_wrap=True)
     for g in gates:
-        t.add_column(g)
-    t.add_column("time", justify="right")
+        t.add_column(g, no_wrap=True)
+    t.add_column("time", justify="right", no_wrap=True)
     for v in verdicts:
         cells = {r.gate: status_text(r.status) for r in v.results}
         verdict = "[green]✅ pass[/]" if v.passed else "[red]❌ blocked[/]"
@@ -103,7 +109,8 @@ def print_reasons(v: Verdict) -> None:
     if v.passed:
         return
     console.print(f"[bold red]{escape(v.branch)} is blocked:[/]")
-    for f in v.blocking_findings()[:15]:
+    worst_first = sorted(v.blocking_findings(), key=lambda f: -f.severity)
+    for f in worst_first[:15]:
         where = f" {escape(f.location)}" if f.location else ""
         console.print(f"  [red]{f.severity.label}[/]{where} [bold]{escape(f.rule)}[/] "
                       f"{escape(f.message)}")

@@ -1,0 +1,50 @@
+"""The terminal output: the verdict table and the reasons a branch is blocked."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from gates import console as con
+from gates.model import Finding, GateResult, Severity, Status, Verdict
+
+
+def _verdict(branch: str, findings: list[Finding], passed: bool = False) -> Verdict:
+    result = GateResult(gate="security", status=Status.FAIL if findings else Status.PASS,
+                        findings=findings)
+    return Verdict(branch=branch, agent=branch.split("/")[0], base="main",
+                   branch_commit="b" * 40, base_commit="a" * 40, tree="c" * 40,
+                   results=[result], passed=passed, reasons=[], started="2026-01-01T00:00:00Z")
+
+
+def _blocking(rule: str, severity: Severity, line: int) -> Finding:
+    return Finding(gate="security", rule=rule, message=f"{rule} here", severity=severity,
+                   path="app.py", line=line, blocking=True)
+
+
+def test_reasons_list_the_worst_finding_first(monkeypatch) -> None:
+    out = Console(width=200, record=True, color_system=None)
+    monkeypatch.setattr(con, "console", out)
+    findings = [_blocking("low-one", Severity.LOW, 1), _blocking("critical-one", Severity.CRITICAL, 2),
+                _blocking("medium-one", Severity.MEDIUM, 3)]
+    con.print_reasons(_verdict("ironwood/payments", findings))
+    text = out.export_text()
+    assert "ironwood/payments is blocked" in text
+    order = [text.index(r) for r in ("critical-one", "medium-one", "low-one")]
+    assert order == sorted(order), text
+
+
+def test_a_passing_verdict_prints_no_reasons(monkeypatch) -> None:
+    out = Console(width=200, record=True, color_system=None)
+    monkeypatch.setattr(con, "console", out)
+    con.print_reasons(_verdict("walnut/catalog", [], passed=True))
+    assert out.export_text() == ""
+
+
+def test_the_table_never_truncates_a_branch_name() -> None:
+    # nine gates in 100 columns: cells may squeeze, branch names must stay whole
+    results = [GateResult(gate=f"gate{i}", status=Status.PASS) for i in range(9)]
+    v = _verdict("ironwood/payments-and-invoices", [], passed=True)
+    v.results = results
+    out = Console(width=100, record=True, color_system=None)
+    out.print(con.verdict_table([v]))
+    assert "ironwood/payments-and-invoices" in out.export_text()
