@@ -17,6 +17,7 @@ import pytest
 
 from gates.browser import BrowserMissing, Chromium, find_chromium
 from gates.gate import GateContext
+from gates.model import GateResult
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,6 +131,12 @@ def gate_context(repo: GitRepo, branch: str, gate: object, *, reports: Path | No
         ctx = runner._context(gate, section, ws, cfg, out, start)  # type: ignore[arg-type]
         ctx.deadline = time.monotonic() + float(section["timeout"])
         yield ctx
+
+
+def run_gate(repo: GitRepo, branch: str, gate: Any) -> GateResult:
+    """Run one gate on `branch` of `repo` as a run would, and return its result."""
+    with gate_context(repo, branch, gate) as ctx:
+        return gate.run(ctx)
 
 
 def process_gone(pid: int) -> bool:

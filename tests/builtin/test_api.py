@@ -11,8 +11,8 @@ import pytest
 
 from gates.builtin.api import GATE
 from gates.gate import GateError
-from gates.model import GateResult, Severity, Status
-from tests.conftest import GitRepo, gate_context, run_gates
+from gates.model import Severity, Status
+from tests.conftest import GitRepo, run_gate, run_gates
 
 APP = (Path(__file__).resolve().parents[1] / "apps" / "api_app.py").read_text()
 
@@ -42,11 +42,6 @@ def api_repo(tmp_path: Path, config: str = CONFIG, bug: str = "") -> GitRepo:
     return repo
 
 
-def run_gate(repo: GitRepo) -> GateResult:
-    with gate_context(repo, "acacia/items", GATE) as ctx:
-        return GATE.run(ctx)
-
-
 def test_the_correct_app_passes(tmp_path: Path) -> None:
     repo = api_repo(tmp_path)
     res = run_gates("run", "--branch", "acacia/items", "--gate", "api", "--no-status",
@@ -63,7 +58,7 @@ def test_the_correct_app_passes(tmp_path: Path) -> None:
 
 
 def test_a_500_on_an_edge_case_input_is_found(tmp_path: Path) -> None:
-    result = run_gate(api_repo(tmp_path, bug="500"))
+    result = run_gate(api_repo(tmp_path, bug="500"), "acacia/items", GATE)
     assert result.status == Status.PASS
     found = {(f.rule, f.extra["operation"]): f for f in result.findings}
     server_error = found[("not_a_server_error", "GET /api/items")]
@@ -79,7 +74,7 @@ def test_a_500_on_an_edge_case_input_is_found(tmp_path: Path) -> None:
 
 
 def test_a_response_field_missing_from_the_schema_is_found(tmp_path: Path) -> None:
-    result = run_gate(api_repo(tmp_path, bug="missing-field"))
+    result = run_gate(api_repo(tmp_path, bug="missing-field"), "acacia/items", GATE)
     found = {(f.rule, f.extra["operation"]): f for f in result.findings}
     assert set(found) == {("response_schema_conformance", "GET /api/items/{item_id}")}
     [finding] = found.values()
@@ -102,16 +97,16 @@ def test_a_response_field_missing_from_the_schema_is_found(tmp_path: Path) -> No
 ])
 def test_errors(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     with pytest.raises(GateError, match="^" + re.escape(message)):
-        run_gate(api_repo(tmp_path, CONFIG.replace(*change)))
+        run_gate(api_repo(tmp_path, CONFIG.replace(*change)), "acacia/items", GATE)
 
 
 def test_a_run_past_max_time_is_an_error(tmp_path: Path) -> None:
     result = run_gate(api_repo(tmp_path, CONFIG.replace("max_examples = 10",
-                                                        "max_examples = 1000\nmax_time = 2")))
+                                                        "max_examples = 1000\nmax_time = 2")), "acacia/items", GATE)
     assert result.status == Status.ERROR
     assert result.reason.startswith("schemathesis did not finish within max_time = 2s")
 
 
 def test_no_app_skips(tmp_path: Path) -> None:
-    result = run_gate(api_repo(tmp_path, "[gates.api]\nmax_examples = 10\n"))
+    result = run_gate(api_repo(tmp_path, "[gates.api]\nmax_examples = 10\n"), "acacia/items", GATE)
     assert result.status == Status.SKIPPED and "[app] command" in result.reason

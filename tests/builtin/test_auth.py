@@ -12,7 +12,7 @@ import pytest
 from gates.builtin.auth import GATE
 from gates.gate import GateError
 from gates.model import GateResult, Severity, Status
-from tests.conftest import GitRepo, gate_context, run_gates
+from tests.conftest import GitRepo, run_gate, run_gates
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 APP = (APPS / "auth_app.py").read_text()
@@ -46,11 +46,6 @@ def auth_repo(tmp_path: Path, config: str = CONFIG, hole: str = "") -> GitRepo:
         "NOTES.md": "# notes\n"}
     repo.branch("ironwood/notes", change)
     return repo
-
-
-def run_gate(repo: GitRepo) -> GateResult:
-    with gate_context(repo, "ironwood/notes", GATE) as ctx:
-        return GATE.run(ctx)
 
 
 def holes(result: GateResult) -> set[tuple[str, str]]:
@@ -104,7 +99,7 @@ def test_a_correct_app_passes_with_its_matrix_and_its_own_tests(tmp_path: Path) 
 ])
 def test_the_probe_catches_each_hole_on_its_own(tmp_path: Path, hole: str,
                                                 expected: set[tuple[str, str]]) -> None:
-    result = run_gate(auth_repo(tmp_path, hole=hole))
+    result = run_gate(auth_repo(tmp_path, hole=hole), "ironwood/notes", GATE)
     assert result.status == Status.PASS  # the policy, not the gate, turns it into a fail
     assert holes(result) == expected
     for f in result.findings:
@@ -114,7 +109,7 @@ def test_the_probe_catches_each_hole_on_its_own(tmp_path: Path, hole: str,
 
 
 def test_bola_names_the_operation_the_callers_and_a_redacted_curl(tmp_path: Path) -> None:
-    [finding] = run_gate(auth_repo(tmp_path, hole="bola")).findings
+    [finding] = run_gate(auth_repo(tmp_path, hole="bola"), "ironwood/notes", GATE).findings
     assert finding.message == ("GET /api/notes/{note_id} answers ben (member) asking for "
                                "ann's object (BOLA/IDOR): HTTP 200, expected 403/404")
     assert finding.extra["curl"].startswith(
@@ -144,7 +139,7 @@ def test_a_hole_blocks_the_branch_and_becomes_a_critical_issue(tmp_path: Path) -
 def test_without_users_the_probe_still_catches_a_route_with_no_auth_check(tmp_path: Path
                                                                           ) -> None:
     config = CONFIG.split("[gates.auth]")[0]
-    result = run_gate(auth_repo(tmp_path, config, hole="no-auth"))
+    result = run_gate(auth_repo(tmp_path, config, hole="no-auth"), "ironwood/notes", GATE)
     assert holes(result) == {("auth-missing", "GET /api/admin/users"),
                              ("auth-malformed-token", "GET /api/admin/users")}
     assert "no users in `[gates.auth]`" in result.details
@@ -179,15 +174,15 @@ def test_without_users_the_probe_still_catches_a_route_with_no_auth_check(tmp_pa
 def test_errors(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     repo = auth_repo(tmp_path, CONFIG.replace(*change))
     with pytest.raises(GateError, match="^" + re.escape(message)):
-        run_gate(repo)
+        run_gate(repo, "ironwood/notes", GATE)
 
 
 def test_the_app_dying_mid_probe_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(GateError, match=r"the app died during the auth probe \(exit 3\)"):
-        run_gate(auth_repo(tmp_path, hole="die"))
+        run_gate(auth_repo(tmp_path, hole="die"), "ironwood/notes", GATE)
 
 
 def test_no_app_skips(tmp_path: Path) -> None:
     repo = auth_repo(tmp_path, "[gates.auth]" + CONFIG.split("[gates.auth]")[1])
-    result = run_gate(repo)
+    result = run_gate(repo, "ironwood/notes", GATE)
     assert result.status == Status.SKIPPED and "[app] command" in result.reason

@@ -10,7 +10,7 @@ import pytest
 from gates.builtin.e2e import GATE
 from gates.gate import GateError
 from gates.model import Status
-from tests.conftest import GitRepo, demo_repo, gate_context, need_chromium, run_gates
+from tests.conftest import GitRepo, demo_repo, gate_context, need_chromium, run_gate, run_gates
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 APP = (APPS / "e2e_app.py").read_text()
@@ -122,8 +122,7 @@ def test_missing_browser_is_an_error_that_says_how_to_install(tmp_path: Path) ->
 def test_no_tests_configured_skips(tmp_path: Path) -> None:
     repo = e2e_repo(tmp_path, CONFIG.replace('tests = ["tests/e2e"]', ""))
     repo.branch("walnut/docs", {"NOTES.md": "# notes\n"})
-    with gate_context(repo, "walnut/docs", GATE) as ctx:
-        result = GATE.run(ctx)
+    result = run_gate(repo, "walnut/docs", GATE)
     assert result.status == Status.SKIPPED and "[gates.e2e] tests" in result.reason
 
 
@@ -132,8 +131,7 @@ def test_no_app_skips(tmp_path: Path) -> None:
     repo.commit({"tests/e2e/test_search.py": TEST,
                  "gates.toml": '[gates.e2e]\ntests = ["tests/e2e"]\n'}, "tests, no app")
     repo.branch("walnut/docs", {"NOTES.md": "# notes\n"})
-    with gate_context(repo, "walnut/docs", GATE) as ctx:
-        result = GATE.run(ctx)
+    result = run_gate(repo, "walnut/docs", GATE)
     assert result.status == Status.SKIPPED and "[app] command" in result.reason
 
 

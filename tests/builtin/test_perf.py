@@ -10,7 +10,7 @@ import pytest
 from gates.builtin.perf import GATE
 from gates.gate import GateError
 from gates.model import Status
-from tests.conftest import GitRepo, demo_repo, gate_context, run_gates
+from tests.conftest import GitRepo, demo_repo, gate_context, run_gate, run_gates
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 APP = (APPS / "perf_app.py").read_text()
@@ -129,8 +129,7 @@ def test_two_locust_workers(tmp_path: Path) -> None:
 def test_budgets_failures_and_existing_debt(tmp_path: Path) -> None:
     repo = perf_repo(tmp_path, 'endpoints = { "/api/search?q=" = { p95_ms = 1.0 } }')
     repo.branch("ironwood/boom", {"app.py": app_with(FAIL_EVERY=3)}, "flaky endpoint")
-    with gate_context(repo, "ironwood/boom", GATE) as ctx:
-        result = GATE.run(ctx)
+    result = run_gate(repo, "ironwood/boom", GATE)
     rules = {f.rule: f for f in result.findings}
     assert rules["fail-ratio"].new and "first error" in rules["fail-ratio"].message
     # the base misses the search budget as well: existing debt, not new
@@ -174,8 +173,7 @@ def test_no_locustfile_skips_and_deleting_it_is_an_error(tmp_path: Path) -> None
     other = GitRepo(tmp_path / "other")
     other.commit({"gates.toml": config(), "app.py": APP}, "no load test")
     other.branch("walnut/x", {"x.txt": "x\n"})
-    with gate_context(other, "walnut/x", GATE) as ctx:
-        result = GATE.run(ctx)
+    result = run_gate(other, "walnut/x", GATE)
     assert result.status == Status.SKIPPED and "no locustfile.py" in result.reason
 
 
@@ -183,8 +181,7 @@ def test_no_app_configured_skips(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "repo")
     repo.commit({"locustfile.py": LOCUSTFILE}, "load test, no app")
     repo.branch("walnut/x", {"x.txt": "x\n"})
-    with gate_context(repo, "walnut/x", GATE) as ctx:
-        result = GATE.run(ctx)
+    result = run_gate(repo, "walnut/x", GATE)
     assert result.status == Status.SKIPPED and "[app] command" in result.reason
 
 

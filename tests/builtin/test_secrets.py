@@ -11,7 +11,7 @@ from gates import proc
 from gates.builtin.secrets import GATE, secret_files, slug
 from gates.gate import GateError
 from gates.model import Finding, Severity
-from tests.conftest import GitRepo, gate_context, run_gates
+from tests.conftest import GitRepo, gate_context, run_gate, run_gates
 
 # fake, but shaped like the real thing (a live key is 107 characters today)
 STRIPE_LIVE = "sk_live_51PqRsTuVwXyZaBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFgHiJkLmNoPqRsTuVwXy"
@@ -68,8 +68,7 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 
 
 def test_finds_each_kind_with_type_line_and_hash_never_the_value(leaky: GitRepo) -> None:
-    with gate_context(leaky, "ironwood/leaky", GATE) as ctx:
-        result = GATE.run(ctx)
+    result = run_gate(leaky, "ironwood/leaky", GATE)
     got = by_rule(result.findings)
     stripe = got[("stripe-live-key", "app/settings.py", 3)]
     assert stripe.severity == Severity.CRITICAL and stripe.new
@@ -95,8 +94,7 @@ def test_finds_each_kind_with_type_line_and_hash_never_the_value(leaky: GitRepo)
 
 
 def test_secret_bearing_files_are_findings_of_their_own(leaky: GitRepo) -> None:
-    with gate_context(leaky, "ironwood/leaky", GATE) as ctx:
-        result = GATE.run(ctx)
+    result = run_gate(leaky, "ironwood/leaky", GATE)
     files = {f.path for f in result.findings if f.rule == "secret-file-committed"}
     assert files == {".env", "config/.env.production", "deploy/id_rsa"}
     env = next(f for f in result.findings if f.path == ".env")

@@ -17,7 +17,7 @@ from gates.builtin.security import (
 from gates.gate import GateError
 from gates.model import Severity
 from gates.publish import cluster_issues
-from tests.conftest import GitRepo, gate_context, run_gates
+from tests.conftest import GitRepo, gate_context, run_gate, run_gates
 
 BUNDLED = {"stripe-webhook-unverified", "payment-amount-from-client", "money-float-arithmetic",
            "payment-error-leak", "payment-data-logged", "stripe-idempotency-missing",
@@ -164,8 +164,7 @@ def own_rules(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 
 
 def test_bandit_and_semgrep_on_the_changed_files(own_rules: GitRepo) -> None:
-    with gate_context(own_rules, "ironwood/tax", GATE) as ctx:
-        result = GATE.run(ctx)
+    result = run_gate(own_rules, "ironwood/tax", GATE)
     got = {(f.rule, f.location): f for f in result.findings}
     assert set(got) == {
         ("no-float-money", "app/money.py:2"), ("no-float-money", "app/money.py:6"),
