@@ -51,6 +51,7 @@ def _checksum(value: str) -> str:
 @dataclass
 class Cache:
     path: Path
+    timeout: float = 60.0  # seconds to wait for another run's write
 
     @classmethod
     def for_repo(cls, repo: Path) -> Cache:
@@ -61,7 +62,9 @@ class Cache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             con = self._connect()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as e:
+            if not _corrupt(e):
+                raise  # locked, disk full, unreadable: no reason to throw the cache away
             self._set_aside()
             con = self._connect()
         try:
@@ -70,12 +73,15 @@ class Cache:
             con.close()
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        con.execute("PRAGMA busy_timeout = 60000")
+        con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        con.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
         con.execute("PRAGMA journal_mode = WAL")
         con.execute("CREATE TABLE IF NOT EXISTS results (k TEXT PRIMARY KEY, v TEXT NOT NULL, "
                     "sum TEXT NOT NULL, tool TEXT NOT NULL, at REAL NOT NULL)")
-        con.execute("PRAGMA quick_check").fetchone()
+        (check,) = con.execute("PRAGMA quick_check").fetchone()
+        if check != "ok":
+            con.close()
+            raise sqlite3.DatabaseError(f"quick_check: {check}")
         return con
 
     def _set_aside(self) -> None:
@@ -128,8 +134,21 @@ class Cache:
         return {"path": str(self.path), "entries": n, "bytes": size, "tools": tools}
 
     def clear(self) -> None:
-        for p in self.path.parent.glob(self.path.name + "*"):
-            p.unlink(missing_ok=True)
+        """Empty the cache in place: a run that has it open keeps a valid database (an
+        unlinked file would take that run's writes with it, and a rebuilt one would miss them)."""
+        if not self.path.exists():
+            return
+        with self._db() as con:
+            con.execute("DELETE FROM results")
+            con.execute("VACUUM")
+
+
+def _corrupt(e: sqlite3.DatabaseError) -> bool:
+    """A damaged file, not a busy or unwritable one: SQLite's own error code says which."""
+    name = getattr(e, "sqlite_errorname", None)
+    if name is not None:
+        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    return not isinstance(e, sqlite3.OperationalError)  # quick_check's own report
 
 
 Pair = tuple[str, str]  # (path, git blob id)

@@ -74,6 +74,39 @@ def test_per_file_salt_and_corruption(tmp_path: Path) -> None:
     assert list(tmp_path.glob("c.sqlite.corrupt-*"))
 
 
+def _scan_all(paths: list[str]) -> list[Finding]:
+    return [Finding("lint", "X1", "m", path=p, line=1, fingerprint=p) for p in paths]
+
+
+def test_a_busy_database_is_a_miss_never_set_aside(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite", timeout=0.2)
+    blobs = {"a.py": "1" * 40}
+    per_file(cache, "tool", "v1", blobs, _scan_all)
+    other = sqlite3.connect(cache.path, isolation_level=None)
+    other.execute("PRAGMA locking_mode = EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")  # another run holds the database
+    try:
+        found, stats = per_file(cache, "tool", "v1", blobs, _scan_all)
+        assert stats == {"hits": 0, "misses": 1} and len(found) == 1  # scanned, not trusted
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not list(tmp_path.glob("c.sqlite.corrupt-*"))
+    assert per_file(cache, "tool", "v1", blobs, _scan_all)[1] == {"hits": 1, "misses": 0}
+
+
+def test_clear_empties_the_cache_under_an_open_connection(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite")
+    blobs = {"a.py": "1" * 40, "b.py": "2" * 40}
+    per_file(cache, "tool", "v1", blobs, _scan_all)
+    reader = sqlite3.connect(cache.path)  # a run that has it open
+    cache.clear()
+    assert reader.execute("SELECT COUNT(*) FROM results").fetchone() == (0,)
+    reader.close()
+    assert per_file(cache, "tool", "v1", blobs, _scan_all)[1] == {"hits": 0, "misses": 2}
+    assert per_file(cache, "tool", "v1", blobs, _scan_all)[1] == {"hits": 2, "misses": 0}
+
+
 def test_cache_command(repo: GitRepo) -> None:
     repo.branch("walnut/a", {"app/shared.py": SAME})
     run_gates("run", "--branch", "walnut/a", "-q", cwd=repo.path)
