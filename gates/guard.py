@@ -5,7 +5,8 @@ a fast-forward, a pushed commit, a pull request's merge commit — is allowed on
 when that exact tree carries a passing verdict record (gates.notes), from a run
 of every gate the policy requires. Nothing else lets it in, except updates that
 land nothing new (the same commit, an older one, one already on a remote's copy
-of the branch, or a change of the coordination files only), and an audited
+of the branch, a change of the coordination files only, or a tested tree plus such a
+change, as `gates run --commit` leaves on the branch), and an audited
 emergency override (`GATES_OVERRIDE="reason"`).
 
 This runs inside git hooks on every update of the protected branch: it imports
@@ -27,6 +28,7 @@ from gates import git, notes
 
 OVERRIDE_VAR = "GATES_OVERRIDE"
 STATUS_FILES = ("CLUSTER_STATUS.md", "CLUSTER_ISSUES.md")
+WALK = 20  # first-parent commits looked at below a tip for a tested tree (status commits)
 
 
 @dataclass
@@ -76,6 +78,44 @@ def _lands_nothing_new(repo: Path, protected: str, status_dir: str, land: Landin
         changes = git.diff(repo, land.old, land.tree)
         if all(is_status_file(c.path, status_dir) for c in changes):
             return "only the coordination files change"
+    return _tested_below(repo, status_dir, land)
+
+
+def _first_parent_trees(repo: Path, start: str, count: int) -> list[str]:
+    """The trees of `start` and its first-parent ancestors, newest first."""
+    raw = git.out("rev-list", "--first-parent", f"--max-count={count}", "--format=%T",
+                  "--end-of-options", start, cwd=repo)
+    return [line for line in raw.splitlines() if line and not line.startswith("commit ")]
+
+
+def _tested_below(repo: Path, status_dir: str, land: Landing) -> str:
+    """Why the tree is a tested tree plus changes of the coordination files, or "".
+
+    `gates run --commit` on the protected branch commits the coordination files on top
+    of a tested merge: walk the first parents (at most WALK commits) while only those
+    files differ, and allow the tree when one of them passed. Anything else fails closed.
+    """
+    start = land.commit or land.old
+    if start is None:
+        return ""
+    try:
+        trees = _first_parent_trees(repo, start, WALK + 1)
+    except git.GitError:
+        return ""
+    for tree in trees[1:] if land.commit else trees:
+        if tree == land.tree:
+            continue  # the same tree: its note was read already
+        if not all(is_status_file(c.path, status_dir) for c in git.diff(repo, tree, land.tree)):
+            return ""
+        try:
+            rec = notes.read(repo, tree)
+        except notes.NoteError:
+            continue
+        if notes.passes(rec):
+            assert rec is not None
+            return (f"only the coordination files change since tree {short(tree)}, which "
+                    f"passed the gates ({rec.get('branch', '?')}, tested "
+                    f"{rec.get('started', '?')})")
     return ""
 
 
@@ -116,7 +156,7 @@ def _refusal(repo: Path, protected: str, land: Landing, rec: dict[str, Any] | No
     what = f"tree {short(land.tree)}"
     if rec is not None and rec.get("gates"):
         branch = str(rec.get("branch") or "")
-        rerun = f"`gates run --branch {branch or '<branch>'}`"
+        rerun = _rerun(branch)
         if rec["verdict"] == "blocked":
             failed = "; ".join(rec["reasons"])
             report = f" Report: {rec['report']}." if rec.get("report") else ""
@@ -131,7 +171,7 @@ def _refusal(repo: Path, protected: str, land: Landing, rec: dict[str, Any] | No
     earlier = notes.of_commits(repo, land.incoming) if land.incoming else []
     branch = branch_name(repo, protected, land.incoming) or \
         (str(earlier[0].get("branch") or "") if earlier else "")
-    rerun = f"`gates run --branch {branch or '<branch>'}`"
+    rerun = _rerun(branch)
     label = branch or (short(land.incoming[0]) if land.incoming else what)
     if damaged:
         return Decision(False, f"{damaged}. Run {rerun} again to replace it.",
@@ -149,8 +189,20 @@ def _refusal(repo: Path, protected: str, land: Landing, rec: dict[str, Any] | No
                f"{short(e.get('tree'))}): it was changed or resolved by hand. Land the "
                f"tested merge, or run {rerun} on what you want to land.")
         return Decision(False, why, "not the tested merge", branch, e)
-    why = f"{label} was never tested ({what} has no verdict): run {rerun}, then try again."
+    if branch:
+        why = f"{label} was never tested ({what} has no verdict): run {rerun}, then try again."
+    else:
+        why = (f"{label} was never tested ({what} has no verdict), and no branch points at "
+               f"it: put the work on a branch of its own, run {rerun}, merge that branch "
+               f"into {protected}, then try again.")
     return Decision(False, why, "never tested", branch)
+
+
+def _rerun(branch: str) -> str:
+    """The command to run, without a placeholder a person would have to guess."""
+    if branch:
+        return f"`gates run --branch {branch}`"
+    return "`gates run --branch` with the name of the branch that holds this work"
 
 
 # -- the emergency override ----------------------------------------------------------

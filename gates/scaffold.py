@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,7 @@ LANGUAGES = {
     "typescript": (".ts", ".tsx"),
 }
 NOT_AGENTS = {"dependabot", "renovate", "origin", "release", "releases", "hotfix", "HEAD"}
-TEMPLATES = Path(__file__).resolve().parent.parent / "ci"
-WORKFLOWS = ("gates.yml", "gates-publish.yml")
+WORKFLOWS = ("gates.yml", "gates-publish.yml")  # gates-matrix.yml ships too, for big clusters
 
 PRE_COMMIT_HOOKS = """\
   # gates (written by `gates init`): install with
@@ -213,14 +213,19 @@ def write(root: Path, *, force: bool, gate_defaults: Mapping[str, Mapping[str, A
                 out.append(Written(path, "appended"))
 
     for name in WORKFLOWS:
-        template = TEMPLATES / name
-        if not template.is_file():
+        text = workflow_template(name)
+        if text is None:
             out.append(Written(root / ".github/workflows" / name, "kept",
-                               f"no template at {template} (install gates from its source)"))
+                               f"no template gates/ci/{name} in this installation of gates"))
             continue
-        out.append(_put(root / ".github" / "workflows" / name,
-                        template.read_text(encoding="utf-8"), force))
+        out.append(_put(root / ".github" / "workflows" / name, text, force))
     return out
+
+
+def workflow_template(name: str) -> str | None:
+    """A GitHub Actions template shipped in the package (gates/ci/, package data)."""
+    found = resources.files("gates").joinpath("ci").joinpath(name)
+    return found.read_text(encoding="utf-8") if found.is_file() else None
 
 
 def _put(path: Path, text: str, force: bool) -> Written:

@@ -172,3 +172,57 @@ def test_override_entries_are_keyed_by_tree_person_and_reason(
     assert guard.recorded(branched.path, land.tree, a["key"])
     # an override is no verdict: the next landing of that tree is refused again
     assert not check(branched, land).allowed
+
+
+def merge_tested(repo: GitRepo, branch: str, results: list[GateResult]) -> str:
+    """`git merge --no-ff branch` on main after a run that recorded `results` on its tree."""
+    land = merge_of(repo, branch)
+    record_run(repo, land, results)
+    repo.git("merge", "-q", "--no-ff", "-m", f"merge {branch}", branch)
+    assert repo.git("rev-parse", "HEAD^{tree}") == land.tree
+    return repo.git("rev-parse", "HEAD")
+
+
+def tip_of_main(repo: GitRepo, old: str | None = None) -> Landing:
+    tip = repo.git("rev-parse", "main")
+    return Landing(tree=git.tree_of(repo.path, tip), commit=tip, old=old, how="push to origin")
+
+
+STATUS = {"CLUSTER_STATUS.md": "# s\n", "AGENT_STATUS_WALNUT.md": "# w\n"}
+
+
+def test_status_commits_on_a_tested_merge_pass(branched: GitRepo) -> None:
+    start = branched.git("rev-parse", "main")
+    merge_tested(branched, "ironwood/payments", [ok("lint")])
+    branched.commit(STATUS, "gates: update coordination files")
+    branched.commit({"CLUSTER_ISSUES.md": "# i\n"}, "gates: update coordination files")
+    # the remote's old tip is before the merge: the status-only exemption does not apply
+    d = check(branched, tip_of_main(branched, old=start))
+    assert d.allowed and "only the coordination files change since tree" in d.why
+    assert "ironwood/payments" in d.why
+    assert check(branched, tip_of_main(branched)).allowed  # a first push, likewise
+
+
+def test_the_walk_below_status_commits_fails_closed(branched: GitRepo,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    merge_tested(branched, "ironwood/payments", [ok("lint")])
+    for i in range(3):
+        branched.commit({"CLUSTER_STATUS.md": f"# {i}\n"}, "gates: update coordination files")
+    assert check(branched, tip_of_main(branched)).allowed
+    monkeypatch.setattr(guard, "WALK", 2)  # the walk is bounded
+    d = check(branched, tip_of_main(branched))
+    assert not d.allowed and d.failed == "never tested"
+    monkeypatch.undo()
+    # code below the status commits: the tested tree is no longer what lands
+    branched.commit({"app/sneaky.py": "S = 1\n"}, "untested")
+    branched.commit(STATUS, "gates: update coordination files")
+    d = check(branched, tip_of_main(branched))
+    assert not d.allowed and "<branch>" not in d.why
+    assert "no branch points at it" in d.why and "gates run --branch" in d.why
+
+
+def test_status_commits_on_a_blocked_merge_are_refused(repo: GitRepo) -> None:
+    repo.branch("walnut/bad", {"app/bad.py": "B = 1\n"}, "bad")
+    merge_tested(repo, "walnut/bad", [failing("lint")])
+    repo.commit(STATUS, "gates: update coordination files")
+    assert not check(repo, tip_of_main(repo)).allowed

@@ -1,4 +1,4 @@
-"""The GitHub Actions templates in ci/: they parse, call commands that exist, keep the
+"""The GitHub Actions templates in gates/ci/: they parse, call commands that exist, keep the
 untrusted run apart from the trusted poster, and never put ${{ }} inside a script."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import yaml
 from gates.cli import parser
 from tests.conftest import ROOT
 
-CI = ROOT / "ci"
+CI = ROOT / "gates" / "ci"
 TEMPLATES = sorted(CI.glob("*.yml"))
 
 

@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 from gates import git, guard, notes
@@ -75,15 +76,7 @@ def _landings(root: Path, protected: str, args: argparse.Namespace, ci: bool) ->
         remote = args.targets[0] if args.targets else "origin"
         return _pushes(root, ref, sys.stdin.read(), remote)
     if args.pre_commit:  # pre-push, as pre-commit hands it over
-        env = os.environ
-        if env.get("PRE_COMMIT_REMOTE_BRANCH") != ref:
-            return []
-        local = env.get("PRE_COMMIT_TO_REF") or git.rev(root, env.get("PRE_COMMIT_LOCAL_BRANCH",
-                                                                       "HEAD"))
-        if not local:
-            return []
-        old = env.get("PRE_COMMIT_FROM_REF") or None
-        return [_landing(root, local, old, f"push to {env.get('PRE_COMMIT_REMOTE_NAME', '')}")]
+        return _pre_commit_push(root, ref, os.environ)
     targets = args.targets or [os.environ.get("GITHUB_SHA") or "HEAD" if ci else "HEAD"]
     return [_explicit(root, ref, t, "pull request" if ci else "merge") for t in targets]
 
@@ -115,6 +108,16 @@ def _updates(root: Path, ref: str, stdin: str, how: str) -> list[Landing]:
     return out
 
 
+def _remote_tip(root: Path, sha: str | None) -> str | None:
+    """The remote's tip before a push, when it is a commit this clone has; else None
+    (the branch is new there — all zeros —, or it holds work this clone never saw, as
+    before a force push), so that nothing is compared with it. One place for both the
+    native pre-push hook and pre-commit's."""
+    if not sha or sha.strip("0") == "" or git.object_type(root, sha) != "commit":
+        return None
+    return sha
+
+
 def _pushes(root: Path, ref: str, stdin: str, remote: str) -> list[Landing]:
     out = []
     for line in stdin.splitlines():
@@ -122,9 +125,26 @@ def _pushes(root: Path, ref: str, stdin: str, remote: str) -> list[Landing]:
         if len(parts) != 4 or parts[2] != ref or parts[1] == git.ZERO:
             continue
         local, remote_sha = parts[1], parts[3]
-        known = remote_sha != git.ZERO and git.object_type(root, remote_sha) == "commit"
-        out.append(_landing(root, local, remote_sha if known else None, f"push to {remote}"))
+        out.append(_landing(root, local, _remote_tip(root, remote_sha), f"push to {remote}"))
     return out
+
+
+def _pre_commit_push(root: Path, ref: str, env: Mapping[str, str]) -> list[Landing]:
+    """A push as pre-commit describes it in PRE_COMMIT_* variables. Its FROM_REF is the
+    remote's tip only when pre-commit knew that tip; otherwise it is the parent of the
+    first commit on no remote-tracking branch, which is not the remote's word: it counts
+    only when it is where this clone last saw the remote's branch."""
+    if env.get("PRE_COMMIT_REMOTE_BRANCH") != ref:
+        return []
+    local = env.get("PRE_COMMIT_TO_REF") or git.rev(root, env.get("PRE_COMMIT_LOCAL_BRANCH")
+                                                    or "HEAD")
+    if not local or local == git.ZERO:
+        return []  # a deletion: nothing lands
+    remote = env.get("PRE_COMMIT_REMOTE_NAME", "")
+    old = _remote_tip(root, env.get("PRE_COMMIT_FROM_REF"))
+    seen = git.rev(root, f"refs/remotes/{remote}/{ref.removeprefix('refs/heads/')}") \
+        if remote else None  # (a remote given as a URL has no such ref: None)
+    return [_landing(root, local, old if old == seen else None, f"push to {remote}")]
 
 
 def _explicit(root: Path, ref: str, target: str, how: str) -> Landing:
@@ -168,7 +188,10 @@ def _hint(hook: str) -> str:
 
 def _decide(root: Path, cfg: Config, land: Landing, hook: str, ci: bool) -> int:
     protected = cfg["base"]
-    d = guard.check(root, protected, cfg["status_dir"], land)
+    try:
+        d = guard.check(root, protected, cfg["status_dir"], land)
+    except git.GitError as e:  # refused, and an override can still let it through
+        d = guard.Decision(False, f"the guard could not check it ({e})", "guard error")
     what = _what(land, d.branch, protected)
     if d.allowed:
         if land.commit is None or land.commit != land.old:  # a ref rewritten in place: quiet

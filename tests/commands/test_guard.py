@@ -275,3 +275,32 @@ def test_hooks_stay_out_of_the_way_when_nothing_is_protected(guarded: GitRepo) -
                  ["notes", "add", "-m", "hello", "HEAD"], ["checkout", "-q", "main"]):
         res = git(repo, *args)
         assert res.returncode == 0 and res.stderr == "", (args, res.stderr)
+
+
+def test_pushing_main_after_a_status_commit_is_allowed(tmp_path: Path, guarded: GitRepo) -> None:
+    """A passing merge, then `gates run --commit` commits the coordination files on main:
+    the push lands the tested tree plus those files, and is allowed."""
+    repo = guarded
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("-c", "core.hooksPath=/dev/null", "push", "-q", "origin", "main")
+    repo.branch("walnut/a", {"app/a.py": CLEAN}, "WALNUT: a")
+    repo.branch("walnut/b", {"app/b.py": CLEAN}, "WALNUT: b")
+    assert gates_run(repo, "walnut/a") == 0
+    assert git(repo, "merge", "-q", "--no-ff", "-m", "a", "walnut/a").returncode == 0
+    merged = head(repo)
+    res = run_gates("run", "--branch", "walnut/b", "--commit", "-q", cwd=repo.path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert repo.git("rev-parse", "HEAD^") == merged  # a status commit on top of the merge
+    res = git(repo, "push", "origin", "main")
+    assert res.returncode == 0, res.stderr
+    assert "only the coordination files change since" in res.stderr
+    assert sh("git", "rev-parse", "main", cwd=remote).stdout.strip() == head(repo)
+
+    # the same walk fails closed: code on top of the status commit is refused
+    unguarded_commit(repo, {"app/sneak.py": CLEAN}, "untested")
+    unguarded_commit(repo, {"CLUSTER_STATUS.md": "# later\n"}, "status again")
+    res = git(repo, "push", "origin", "main")
+    assert res.returncode != 0 and "never tested" in res.stderr
+    assert "<branch>" not in res.stderr and "gates run --branch" in res.stderr

@@ -202,3 +202,68 @@ def test_the_guard_through_pre_commit(tmp_path: Path,
     assert "demo in five minutes" in repo.read("CLUSTER_ISSUES.md")
     shown = run_gates("verdict", "HEAD", cwd=repo.path)
     assert "demo in five minutes" in shown.stdout
+
+
+# -- pre-push through pre-commit: the remote's old tip is zeros, unknown, or not its word ---
+
+
+def pre_push(repo: GitRepo, from_ref: str, override: str | None = None
+             ) -> subprocess.CompletedProcess[str]:
+    """`gates guard --pre-commit` as pre-commit runs it for `git push origin main`."""
+    env = {"PRE_COMMIT_FROM_REF": from_ref, "PRE_COMMIT_TO_REF": repo.git("rev-parse", "main"),
+           "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
+           "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_NAME": "origin",
+           "PRE_COMMIT_REMOTE_URL": "/nowhere"}
+    if override is not None:
+        env["GATES_OVERRIDE"] = override
+    res = run_gates("guard", "--pre-commit", cwd=repo.path, env=env)
+    res.stderr = " ".join(res.stderr.split())
+    return res
+
+
+def test_pre_commit_pre_push_with_a_new_or_unknown_remote_tip(tmp_path: Path,
+                                                               repo: GitRepo) -> None:
+    lint_only(repo)
+    elsewhere = GitRepo(tmp_path / "elsewhere")  # a commit this clone never saw (force push)
+    unknown = elsewhere.commit({"x.txt": "x\n"}, "someone else's work")
+    zeros = "0" * 40
+    repo.branch("walnut/a", {"app/a.py": CLEAN}, "WALNUT: a")
+    assert run_gates("run", "--branch", "walnut/a", "-q", cwd=repo.path).returncode == 0
+    repo.git("merge", "-q", "--no-ff", "-m", "a", "walnut/a")
+    for old in (zeros, unknown, ""):
+        res = pre_push(repo, old)
+        assert res.returncode == 0, res.stderr
+        assert "passed the gates" in res.stderr
+
+    repo.commit({"app/direct.py": CLEAN}, "straight onto main")
+    for old in (zeros, unknown):
+        res = pre_push(repo, old)
+        assert res.returncode == 1, res.stderr
+        assert "bad object" not in res.stderr and "never tested" in res.stderr
+    res = pre_push(repo, zeros, override="release blocker, INC-7")
+    assert res.returncode == 0, res.stderr
+    assert "OVERRIDE by Agent" in res.stderr
+    assert "release blocker, INC-7" in repo.read("CLUSTER_ISSUES.md")
+
+
+def test_pre_commit_first_push_is_judged_without_a_local_ancestor_as_the_remote_tip(
+        tmp_path: Path, framework: tuple[GitRepo, dict[str, str]]) -> None:
+    """On a first push pre-commit hands over, as FROM_REF, the parent of the first commit
+    on no remote-tracking branch: an untested agent branch already pushed, here. Main must
+    not count as "that plus the coordination files"."""
+    repo, env = framework
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    repo.git("remote", "add", "origin", str(remote))
+    branch(repo, env, "walnut/x", {"app/x.py": CLEAN})
+    assert git(repo, "push", "-q", "origin", "walnut/x", env=env).returncode == 0
+    repo.git("merge", "-q", "--ff-only", "walnut/x")  # pre-commit has no hook for this
+    repo.commit({"CLUSTER_STATUS.md": "# status\n"}, "gates: update coordination files")
+    res = git(repo, "push", "origin", "main", env=env)
+    assert res.returncode != 0 and "never tested" in res.stderr
+    assert run_gates("run", "--branch", "walnut/x", "-q", cwd=repo.path).returncode == 0
+    # tested now (the fast-forward's tree is the branch's): its status commit may follow
+    res = git(repo, "push", "origin", "main", env=env)
+    assert res.returncode == 0, res.stderr
+    assert sh("git", "rev-parse", "main", cwd=remote).stdout.strip() == \
+        repo.git("rev-parse", "main")

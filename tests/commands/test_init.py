@@ -42,7 +42,7 @@ def test_init_writes_a_starter_setup_that_works(tmp_path: Path) -> None:
     hooks = yaml.safe_load(repo.read(".pre-commit-config.yaml"))["repos"][0]["hooks"]
     assert {h["id"]: h["entry"] for h in hooks} == {"gates-static": "gates static",
                                                      "gates-guard": "gates guard --pre-commit"}
-    assert repo.read(".github/workflows/gates.yml") == (ROOT / "ci/gates.yml").read_text()
+    assert repo.read(".github/workflows/gates.yml") == (ROOT / "gates/ci/gates.yml").read_text()
 
     # the starter policy judges a branch
     repo.git("add", "gates.toml")
@@ -69,7 +69,7 @@ def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
     res = run_gates("init", "--force", cwd=repo.path)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "reporter" not in repo.read("gates.toml")
-    assert repo.read(".github/workflows/gates.yml") == (ROOT / "ci/gates.yml").read_text()
+    assert repo.read(".github/workflows/gates.yml") == (ROOT / "gates/ci/gates.yml").read_text()
     # the pre-commit config is appended to, never replaced
     assert "appended  .pre-commit-config.yaml" in res.stdout
     ids = [h["id"] for r in yaml.safe_load(repo.read(".pre-commit-config.yaml"))["repos"]

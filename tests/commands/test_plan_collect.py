@@ -1,4 +1,4 @@
-"""`gates plan` and `gates collect`, run the way ci/gates-matrix.yml runs them: the
+"""`gates plan` and `gates collect`, run the way gates/ci/gates-matrix.yml runs them: the
 template's own command lines, with the GITHUB_* variables Actions sets, each gate's
 job in a clone of its own (a runner), their reports gathered into one verdict."""
 
@@ -43,8 +43,8 @@ CLEAN = "def tools() -> list[str]:\n    return []\n"
 
 
 def template_line(job: str, marker: str) -> list[str]:
-    """The command of ci/gates-matrix.yml's job that contains `marker`, as argv."""
-    doc = yaml.safe_load((ROOT / "ci" / "gates-matrix.yml").read_text())
+    """The command of gates/ci/gates-matrix.yml's job that contains `marker`, as argv."""
+    doc = yaml.safe_load((ROOT / "gates" / "ci" / "gates-matrix.yml").read_text())
     for step in doc["jobs"][job]["steps"]:
         for line in step.get("run", "").splitlines():
             if marker in line:
