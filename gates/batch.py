@@ -42,7 +42,7 @@ def prefetch(repo: Path, cfg: Config, registry: Registry, branches: Sequence[str
         with contextlib.ExitStack() as stack:
             for branch in branches:
                 try:
-                    subj = subject.resolve(repo, branch, cfg["base"])
+                    subj = subject.resolve(repo, branch, cfg["base"], cfg.base_commit)
                 except (subject.SubjectError, GitError):
                     continue
                 if subj.tree is None:

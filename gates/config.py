@@ -67,6 +67,9 @@ class Config:
     raw: dict[str, Any]
     source: str  # "gates.toml@main", "defaults", …
     values: dict[str, Any] = field(default_factory=dict)
+    # the base commit the policy was read from: every branch of a run is judged against
+    # this commit, so a base that moves during a long `--all` changes neither policy nor base
+    base_commit: str = ""
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

@@ -3,6 +3,13 @@
 Every child is registered while it lives, tagged with the gate that started it
 (a context variable set by the runner), so that a gate's timeout or a Ctrl-C
 kills the whole process group of each child — grandchildren included.
+
+A SIGKILLed `gates` can do none of that, so each group is also recorded on disk
+while it lives: an empty file `<pgid>.<start time>.<boot id>` in the `.groups`
+folder of the run's scratch folder (a context variable set by
+`subject.materialise`). The next run's `subject.sweep` kills the groups recorded
+in the folders of dead runs (`kill_recorded`); the start time (field 22 of
+/proc/<pid>/stat) and the boot id make sure a reused pid is never killed.
 """
 
 from __future__ import annotations
@@ -28,7 +35,11 @@ _owner: contextvars.ContextVar[str] = contextvars.ContextVar("gates_owner", defa
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "gates_deadline", default=None
 )
-_live: dict[int, tuple[subprocess.Popen[bytes], str]] = {}
+_records: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "gates_records", default=None
+)
+_live: dict[int, tuple[subprocess.Popen[bytes], str, Path | None]] = {}
+GROUPS = ".groups"
 _lock = threading.Lock()
 
 
@@ -84,6 +95,16 @@ def owned_by(owner: str, deadline: float | None = None) -> Iterator[None]:
         _deadline.reset(t2)
 
 
+@contextlib.contextmanager
+def recording_in(scratch: Path) -> Iterator[None]:
+    """Record the process groups started in this block (this context) in `scratch`."""
+    token = _records.set(scratch)
+    try:
+        yield
+    finally:
+        _records.reset(token)
+
+
 def resolve(cmd: Sequence[str], env: Mapping[str, str]) -> list[str]:
     """`cmd` with its program as the absolute path a child with `env` runs; raises
     ToolMissing."""
@@ -127,9 +148,86 @@ def spawn(
         stderr=stderr,  # type: ignore[arg-type]
         start_new_session=True,
     )
+    try:
+        record = _record(p.pid)
+    except BaseException:  # fail closed: never a group that a killed run would leave behind
+        stop(p, grace=0.5)
+        raise
     with _lock:
-        _live[p.pid] = (p, _owner.get())
+        _live[p.pid] = (p, _owner.get(), record)
     return p
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields 3… of /proc/<pid>/stat (state, ppid, pgrp, session, …), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].decode().split()
+    except (OSError, IndexError):
+        return None
+
+
+def _started(fields: list[str]) -> int:
+    return int(fields[22 - 3])  # field 22: start time, in clock ticks after boot
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _record(pgid: int) -> Path | None:
+    """Record the new group `pgid` in the current run's folder (none outside a run)."""
+    scratch = _records.get()
+    fields = _stat(pgid)
+    if scratch is None or fields is None:
+        return None
+    path = scratch / GROUPS / f"{pgid}.{_started(fields)}.{_boot_id()}"
+    path.parent.mkdir(exist_ok=True)
+    path.touch()
+    return path
+
+
+def kill_recorded(scratch: Path) -> int:
+    """SIGKILL the process groups recorded in a run's folder that still run, and forget
+    them; returns how many were killed. Only for a folder no live run uses."""
+    killed = 0
+    folder = scratch / GROUPS
+    for record in sorted(folder.iterdir()) if folder.is_dir() else []:
+        pgid, start, boot = [*record.name.split("."), "", ""][:3]
+        # another boot: the recorded group died with the machine
+        if pgid.isdigit() and start.isdigit() and boot == _boot_id():
+            killed += _kill_group(int(pgid), int(start))
+        with contextlib.suppress(OSError):
+            record.unlink()
+    return killed
+
+
+def _kill_group(pgid: int, start: int) -> int:
+    leader = _stat(pgid)
+    if leader is not None:
+        if _started(leader) != start:
+            return 0  # the pid was reused: the recorded group is long gone
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pgid, signal.SIGKILL)  # even if it left its group
+    elif not _members(pgid, start):
+        return 0
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+    return 1
+
+
+def _members(pgid: int, start: int) -> list[int]:
+    """Processes of the group (and session) `pgid` whose leader has exited: started
+    after it; the pid of a group's leader is not reused while the group lives."""
+    out = []
+    for d in os.listdir("/proc"):
+        fields = _stat(int(d)) if d.isdigit() else None
+        if fields and fields[2] == fields[3] == str(pgid) and _started(fields) >= start:
+            out.append(int(d))
+    return out
 
 
 def _killpg(p: subprocess.Popen[bytes], sig: int) -> None:
@@ -150,7 +248,10 @@ def stop(p: subprocess.Popen[bytes], grace: float = KILL_GRACE) -> None:
             p.wait(grace)
     finally:
         with _lock:
-            _live.pop(p.pid, None)
+            entry = _live.pop(p.pid, None)
+        if entry and entry[2] and p.returncode is not None:  # reaped: forget the record
+            with contextlib.suppress(OSError):
+                entry[2].unlink()
 
 
 def run(
@@ -196,7 +297,7 @@ def _drain(p: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
 def kill_owned(owner: str) -> int:
     """Kill every live process group started under `owner`; returns how many."""
     with _lock:
-        victims = [p for p, o in _live.values() if o == owner]
+        victims = [p for p, o, _ in _live.values() if o == owner]
     for p in victims:
         stop(p, grace=1.0)
     return len(victims)
@@ -204,7 +305,7 @@ def kill_owned(owner: str) -> int:
 
 def kill_all() -> None:
     with _lock:
-        victims = [p for p, _ in _live.values()]
+        victims = [p for p, _, _ in _live.values()]
     for p in victims:
         stop(p, grace=1.0)
 

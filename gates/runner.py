@@ -8,6 +8,7 @@ the run's folders before it propagates.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import os
@@ -85,7 +86,7 @@ def run_branch(
     fresh: bool = False,
 ) -> Verdict:
     started, t0 = now_iso(), time.monotonic()
-    subj = subject.resolve(repo, branch, cfg["base"])
+    subj = subject.resolve(repo, branch, cfg["base"], cfg.base_commit)
     return run_subject(repo, cfg, registry, subj, only=only, jobs=jobs, progress=progress,
                        app_factory=app_factory, started=(started, t0), fresh=fresh)
 
@@ -113,13 +114,20 @@ def run_subject(
     final = report_dir(repo, cfg, subj)
     # each run writes into its own folder; publishing promotes it to `final`, so runs
     # of the same commit at once never write into each other's reports
-    final.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_staging(final.parent)
-    out_dir = Path(tempfile.mkdtemp(prefix=f".{final.name}.run-", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_staging(final.parent)
+        out_dir: Path | None = Path(tempfile.mkdtemp(prefix=f".{final.name}.run-",
+                                                     dir=final.parent))
+    except OSError as e:  # nothing a gate found could be kept: run none, say why
+        out_dir = None
+        unwritable = unwritable_reports(e)
 
     # results that are not a gate's own: an unusable gate, a policy edit, a conflict
     results: list[GateResult]
-    if subj.tree is None:
+    if out_dir is None:
+        results = [unwritable]
+    elif subj.tree is None:
         results = [conflict_result(subj)]
     else:
         results = [*the_plan.unusable]
@@ -128,7 +136,7 @@ def run_subject(
             results.append(changed_policy)
     for r in results:
         policy.judge(r, cfg.gate(r.gate))
-    if subj.tree is not None:
+    if subj.tree is not None and out_dir is not None:
         # nothing is exported until a gate needs it: a run answered by the cache exports nothing
         with subject.materialise(repo, subj, lazy=True) as (worktree, scratch):
             ws = Workspace(repo=repo, subject=subj, worktree=worktree, scratch=scratch,
@@ -145,8 +153,17 @@ def run_subject(
         base_commit=subj.base_commit, tree=subj.tree, results=results, passed=passed,
         reasons=reasons, started=started, duration=time.monotonic() - t0,
         config_hash=cfg.digest, tools=_tools(results),
-        report_dir=str(final.relative_to(repo)), staging=str(out_dir.relative_to(repo)),
+        report_dir=str(final.relative_to(repo)),
+        staging=str(out_dir.relative_to(repo)) if out_dir else "",
     )
+
+
+def unwritable_reports(e: OSError) -> GateResult:
+    """The result that fails a verdict whose reports cannot be written."""
+    where = f" to {e.filename}" if e.filename else ""
+    return GateResult.error("publish", f"the reports could not be written{where} "
+                                       f"({e.strerror or e}); fix the reports folder and "
+                                       "run again")
 
 
 def _sweep_staging(folder: Path, age: float = 3600.0) -> None:
@@ -331,7 +348,9 @@ def _pool(contexts: list[tuple[Gate, GateContext]], jobs: int, progress: Progres
                     progress.finished(branch, result)
                 lock.notify_all()
 
-    threads = [threading.Thread(target=worker, daemon=True, name=f"gate-{i}")
+    # each worker in a copy of this context: its processes are recorded in the run's folder
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(worker,),
+                                daemon=True, name=f"gate-{i}")
                for i in range(max(1, min(jobs, len(contexts))))]
     for t in threads:
         t.start()

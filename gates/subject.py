@@ -8,13 +8,12 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gates import git
-from gates.filelock import locked
+from gates import git, proc
+from gates.filelock import if_free, new_locked
 
 
 class SubjectError(Exception):
@@ -52,17 +51,20 @@ def slug(branch: str) -> str:
     return s[:120]
 
 
-def resolve(repo: Path, branch: str, base: str) -> Subject:
+def resolve(repo: Path, branch: str, base: str, base_commit: str = "") -> Subject:
+    """What merging `branch` into `base` would produce; `base_commit` pins the base (the
+    commit the run read its policy from), else the base branch's tip is taken now."""
     if not branch or branch.startswith("-") or not git.check_ref_name(repo, branch):
         raise SubjectError(f"not a valid branch name: {branch!r}")
     found = git.resolve_branch(repo, branch)
     if found is None:
         raise SubjectError(f"unknown branch {branch!r} (no local or origin/ branch of that name)")
     ref, branch_commit = found
-    base_found = git.resolve_branch(repo, base)
-    if base_found is None:
-        raise SubjectError(f"base branch {base!r} does not exist")
-    base_commit = base_found[1]
+    if not base_commit:
+        base_found = git.resolve_branch(repo, base)
+        if base_found is None:
+            raise SubjectError(f"base branch {base!r} does not exist")
+        base_commit = base_found[1]
     mb = git.merge_base(repo, base_commit, branch_commit)
     merged = git.merge_tree(repo, base_commit, branch_commit)
     changed = git.diff(repo, base_commit, merged.tree) if merged.tree else []
@@ -81,39 +83,59 @@ def runs_dir(repo: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"gates-{os.getuid()}" / key / "runs"
 
 
+LOCK = ".lock"  # runs/<name>.lock guards the folder runs/<name>/
+
+
 @contextlib.contextmanager
 def materialise(repo: Path, subject: Subject, *, lazy: bool = False
                 ) -> Iterator[tuple[Path, Path]]:
     """(worktree, scratch): the merge result as plain files in a throw-away folder;
-    removed afterwards, whatever happens (a killed run's folder by the next run).
-    `lazy`: nothing is exported yet (a `gate.Workspace` exports on first need)."""
+    removed afterwards with every process group started in it, whatever happens (a
+    killed run's folder by the next run's `sweep`). `lazy`: nothing is exported yet
+    (a `gate.Workspace` exports on first need).
+
+    The folder `runs/<name>/` is created only once its lock `runs/<name>.lock` is
+    held, and the lock is held from the moment its name exists: a folder whose lock
+    is free belongs to no live run."""
     assert subject.tree is not None
     root = runs_dir(repo)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    scratch = Path(tempfile.mkdtemp(prefix=f"{slug(subject.branch)}-", dir=root))
-    try:
-        with locked(scratch / ".lock"):
-            worktree = scratch / "tree"
-            if not lazy:
-                git.export(repo, subject.tree, worktree)
-            yield worktree, scratch
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with new_locked(root, f"{slug(subject.branch)}-") as lock:
+        scratch = lock.with_name(lock.name.removesuffix(LOCK))
+        try:
+            scratch.mkdir(mode=0o700)
+            with proc.recording_in(scratch):
+                worktree = scratch / "tree"
+                if not lazy:
+                    git.export(repo, subject.tree, worktree)
+                yield worktree, scratch
+        finally:
+            _remove(scratch)
+
+
+def _remove(scratch: Path) -> None:
+    """Remove a run's folder, and first every process group recorded in it."""
+    proc.kill_recorded(scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def sweep(repo: Path) -> None:
-    """Remove run folders a killed run left behind (none of them is in use by a
-    live run: each run holds an flock on its folder while it lives)."""
+    """Remove what killed runs left behind: the folders whose lock is free (whatever
+    their age: a live run holds its lock from before its folder exists), after killing
+    the process groups recorded in them; lock files a killed run had not linked yet."""
     root = runs_dir(repo)
     if not root.is_dir():
         return
-    for d in root.iterdir():
-        # a folder only seconds old may belong to a run that has not locked it yet
-        if not d.is_dir() or time.time() - d.stat().st_mtime < 30:
-            continue
-        with locked(d / ".lock", blocking=False) as free:
-            if free:
-                shutil.rmtree(d, ignore_errors=True)
+    for entry in sorted(root.iterdir()):
+        if entry.name.endswith((LOCK, ".tmp")) and entry.is_file():
+            with if_free(entry) as free:
+                if free:
+                    if entry.name.endswith(LOCK):
+                        _remove(entry.with_name(entry.name.removesuffix(LOCK)))
+                    entry.unlink(missing_ok=True)
+        elif entry.is_dir() and not entry.is_symlink() \
+                and not entry.with_name(entry.name + LOCK).exists():
+            _remove(entry)  # its lock is gone (removed by its run or a sweep): no run uses it
 
 
 def stale(repo: Path, entries: dict[str, dict[str, object]]) -> set[str]:

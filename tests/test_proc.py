@@ -61,3 +61,36 @@ def test_commands_resolve_on_the_childs_path_with_our_venv_first(tmp_path: Path)
     res = proc.run(["python", "-c", "import sys; print(sys.executable)"], cwd=tmp_path,
                    timeout=30, env=env)
     assert Path(res.stdout.strip()).parent == Path(_sys.executable).parent
+
+
+def test_a_group_is_recorded_in_the_run_folder_while_it_lives(tmp_path: Path) -> None:
+    with proc.recording_in(tmp_path):
+        p = proc.spawn([sys.executable, "-c", "import time; time.sleep(60)"], cwd=tmp_path,
+                       env=proc.scrubbed_env())
+    try:
+        [record] = (tmp_path / proc.GROUPS).iterdir()
+        assert record.name.split(".")[0] == str(p.pid)
+    finally:
+        proc.stop(p)
+    assert list((tmp_path / proc.GROUPS).iterdir()) == []
+    proc.run([sys.executable, "-c", "pass"], cwd=tmp_path, timeout=30)  # outside a run
+    assert list((tmp_path / proc.GROUPS).iterdir()) == []
+
+
+def test_a_group_that_cannot_be_recorded_is_not_left_running(tmp_path: Path) -> None:
+    marker = f"gates-unrecorded-{time.time_ns()}"
+    with proc.recording_in(tmp_path / "gone"), pytest.raises(FileNotFoundError):
+        proc.run([sys.executable, "-c", "import time, sys; time.sleep(60)", marker],
+                 cwd=tmp_path, timeout=60)
+    time.sleep(0.3)
+    assert proc.live_pids() == []
+    running = [d for d in Path("/proc").iterdir() if d.name.isdigit()
+               and marker.encode() in _cmdline(d) and not process_gone(int(d.name))]
+    assert running == []
+
+
+def _cmdline(d: Path) -> bytes:
+    try:
+        return (d / "cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +17,15 @@ from pathlib import Path
 import pytest
 
 from gates.subject import runs_dir
-from tests.conftest import AppProbe, GitRepo, gate_context, gates_env, run_gates
+from tests.conftest import (
+    AppProbe,
+    GitRepo,
+    gate_context,
+    gates_env,
+    plugin_path,
+    process_gone,
+    run_gates,
+)
 
 HUMAN = "# CLUSTER STATUS\r\n\r\nKeep this — ü ✓ — byte for byte.\r\n\r\n## Merge Gates\r\n\r\nTail.\r\n"
 
@@ -153,25 +162,71 @@ def test_sigkill_at_random_points_leaves_old_or_new(tmp_path: Path) -> None:
     assert _intact(target.read_bytes().decode())
 
 
-def test_killed_runs_leave_nothing_behind_after_the_next(repo: GitRepo) -> None:
+HOLD_GATE = """
+import os, time
+from pathlib import Path
+
+
+class Hold:
+    name = "hold"
+    needs_app = True
+
+    def applies(self, ctx):
+        return True
+
+    def run(self, ctx):
+        with ctx.app() as app:
+            Path(os.environ["GATES_TEST_APP_PID"]).write_text(str(app.process.pid))
+            time.sleep(300)
+
+
+GATE = Hold()
+"""
+
+
+def test_killed_runs_leave_nothing_behind_after_the_next(repo: GitRepo, tmp_path: Path) -> None:
     (repo.path / "CLUSTER_STATUS.md").write_bytes(HUMAN.encode())
     repo.branch("walnut/k", {"app/k.py": "import sys\n"})
     rng = random.Random(2)
     env = gates_env()
-    for _ in range(15):
+    for _ in range(15):  # SIGKILL to `gates` alone: its children live on in their own groups
         p = subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/k", "-q"],
                              cwd=repo.path, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
+                             stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.05, 0.9))
-        os.killpg(p.pid, signal.SIGKILL)
+        p.kill()
         p.wait()
         assert _intact((repo.path / "CLUSTER_STATUS.md").read_bytes().decode())
-    # leftovers of killed runs are old enough to be swept only after a while: age them
-    for d in runs_dir(repo.path).iterdir() if runs_dir(repo.path).exists() else []:
-        os.utime(d, (time.time() - 3600, time.time() - 3600))
-    res = run_gates("run", "--branch", "walnut/k", cwd=repo.path)
-    assert res.returncode == 1
-    assert list(runs_dir(repo.path).iterdir()) == []
+    # a run killed while the app under test runs: the app outlives it …
+    repo.commit({"gates.toml": '[app]\ncommand = ["python", "-m", "http.server", "{port}", '
+                               '"--bind", "127.0.0.1"]\nhealth = "/"\n'}, "app")
+    pid_file = tmp_path / "app.pid"
+    site = plugin_path(tmp_path, "hold", HOLD_GATE)
+    p = subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/k",
+                          "--gate", "hold", "-q"], cwd=repo.path, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, env=gates_env({
+                             "GATES_TEST_APP_PID": str(pid_file),
+                             "PYTHONPATH": os.pathsep.join([str(site), env["PYTHONPATH"]])}))
+    app_pid = 0
+    try:
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        app_pid = int(pid_file.read_text())
+        p.kill()
+        p.wait()
+        time.sleep(0.3)
+        assert not process_gone(app_pid)
+        assert list(runs_dir(repo.path).iterdir()) != []
+        # … until the next run, which starts at once: no folder is too young to be swept
+        res = run_gates("run", "--branch", "walnut/k", "--gate", "lint", cwd=repo.path)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert process_gone(app_pid)
+        assert list(runs_dir(repo.path).iterdir()) == []
+    finally:
+        p.kill()
+        if app_pid and not process_gone(app_pid):
+            os.kill(app_pid, signal.SIGKILL)
     assert _intact((repo.path / "CLUSTER_STATUS.md").read_bytes().decode())
     assert json.loads(repo.read("reports/latest.json"))["branches"]["walnut/k"]["verdict"] \
         == "blocked"
@@ -213,6 +268,21 @@ def test_unwritable_reports_folder_fails_closed(repo: GitRepo) -> None:
     res = run_gates("run", "--branch", "walnut/w", cwd=repo.path)
     assert res.returncode not in (0, 1)
     assert "cannot write" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_reports_that_cannot_be_written_turn_an_earlier_pass_into_an_error(repo: GitRepo) -> None:
+    repo.commit({"gates.toml": 'reports_dir = "out/reports"\n'}, "cfg")
+    repo.branch("walnut/w", {"app/w.py": "W = 1\n"})
+    assert run_gates("run", "--branch", "walnut/w", "--gate", "lint", cwd=repo.path).returncode == 0
+    assert "✅ pass" in repo.read("CLUSTER_STATUS.md")
+    shutil.rmtree(repo.path / "out")
+    (repo.path / "out").write_text("a file where the reports folder was\n")
+    res = run_gates("run", "--branch", "walnut/w", "--gate", "lint", cwd=repo.path)
+    assert res.returncode not in (0, 1) and "cannot write" in res.stderr, res.stderr
+    status = repo.read("CLUSTER_STATUS.md")
+    row = next(line for line in status.splitlines() if "`walnut/w`" in line)
+    assert "❌ blocked" in row and "error" in row and "✅ pass" not in row, status
+    assert "reports could not be written" in repo.read("AGENT_STATUS_WALNUT.md")
 
 
 def test_same_branch_at_once_shares_the_cache_safely(repo: GitRepo) -> None:

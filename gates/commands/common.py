@@ -37,12 +37,14 @@ def trusted_config(root: Path, reg: registry.Registry | None, base: str | None) 
         if found is None:
             continue
         cfg = _at(root, found[1], name, reg)
+        cfg.base_commit = found[1]
         configured = cfg["base"]
         if base is None and configured != name:
             again = git.resolve_branch(root, configured)
             if again is None:
                 raise SubjectError(f"base branch {configured!r} (from {cfg.source}) does not exist")
             cfg = _at(root, again[1], configured, reg)
+            cfg.base_commit = again[1]
         if base:
             cfg.values["base"] = base
         return cfg

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from functools import partial
 from pathlib import Path
 
-from gates import app, batch, git, notes, publish, runner, subject
+from gates import app, batch, git, notes, policy, publish, runner, subject
 from gates.commands.common import Repo, open_repo
 from gates.console import LiveProgress, console, err, print_reasons, verdict_table
 from gates.model import Verdict
@@ -58,8 +59,22 @@ def required_gates(repo: Repo) -> list[str]:
 
 
 def publish_verdict(repo: Repo, v: Verdict, *, status_files: bool) -> None:
-    """Reports, the verdict note on the tested tree, the coordination files, the dashboard."""
-    publish.write_reports(repo.root, v)
+    """Reports, the verdict note on the tested tree, the coordination files, the dashboard.
+    Reports that cannot be written fail the verdict, and the coordination files say so
+    before the error ends the command: a "pass" of an earlier run must not stand."""
+    try:
+        publish.write_reports(repo.root, v)
+    except OSError as e:
+        failed = runner.unwritable_reports(e)
+        if not any(r.gate == failed.gate for r in v.results):
+            v.results.append(failed)
+        v.passed, v.reasons = policy.decide(v.results)
+        with contextlib.suppress(OSError, git.GitError):
+            notes.record(repo.root, v, required_gates(repo))
+        if status_files:
+            publish.update_cluster(repo.root, repo.config, v, status_files=True,
+                                   stale=partial(subject.stale, repo.root))
+        raise
     try:
         notes.record(repo.root, v, required_gates(repo))
     except git.GitError as e:  # fail closed: without its note the merge guard refuses

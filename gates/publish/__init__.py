@@ -79,15 +79,24 @@ def update_cluster(
 
     Returns (files written, warnings about damaged markers that were repaired)."""
     reports = repo / cfg["reports_dir"]
-    ignore = reports / ".gitignore"
-    if not ignore.exists():
-        atomic_write(ignore, "# written by gates: reports are build output\n*\n")
     written: list[Path] = []
     warnings: list[str] = []
+    unwritable: OSError | None = None
     with locked(git.common_dir(repo) / "gates" / "publish.lock"):
-        entries = index.update(reports / "latest.json", verdict)
-        history.append(reports / "history.jsonl", verdict)
+        try:
+            ignore = reports / ".gitignore"
+            if not ignore.exists():
+                atomic_write(ignore, "# written by gates: reports are build output\n*\n")
+            entries = index.update(reports / "latest.json", verdict)
+            history.append(reports / "history.jsonl", verdict)
+        except OSError as e:
+            # the coordination files are still told (from what the index held), then it fails
+            unwritable = e
+            entries = index.read(reports / "latest.json")
+            entries[verdict.branch] = index.entry(verdict)
         if not status_files:
+            if unwritable:
+                raise unwritable
             return written, warnings
         stale_set = stale(entries) if stale else set()  # type: ignore[arg-type]
         folder = repo / cfg["status_dir"]
@@ -116,6 +125,8 @@ def update_cluster(
 
         warnings += update_file(path, issues_blocks, cluster_issues.TEMPLATE)
         written.append(path)
+    if unwritable:
+        raise unwritable
     return written, warnings
 
 

@@ -383,3 +383,44 @@ def test_github_step_summary(repo: GitRepo, tmp_path: Path) -> None:
               env={"GITHUB_STEP_SUMMARY": str(summary)})
     text = summary.read_text()
     assert text.startswith("# ❌ blocked: `walnut/g`") and "F401" in text
+
+
+MOVING_GATE = """
+import subprocess
+from gates.model import GateResult, Status
+
+class Mover:
+    name = "mover"
+    needs_app = False
+    def applies(self, ctx):
+        return True
+    def run(self, ctx):
+        # the base moves while the run is going: a new policy lands on main
+        repo = str(ctx.workspace.repo)
+        if "lint" in subprocess.run(["git", "show", "main:gates.toml"], cwd=repo,
+                                    capture_output=True, text=True).stdout:
+            return GateResult(gate=self.name, status=Status.PASS)
+        with open(ctx.workspace.repo / "gates.toml", "a") as f:
+            f.write("[gates.lint]\\nenabled = false\\n")
+        subprocess.run(["git", "commit", "-qam", "weaken lint"], cwd=repo, check=True)
+        return GateResult(gate=self.name, status=Status.PASS)
+
+GATE = Mover()
+"""
+
+
+def test_a_base_that_moves_during_a_run_changes_neither_policy_nor_base(
+        repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit({"gates.toml": 'agents = { walnut = "catalog" }\n'}, "cfg")
+    before = repo.git("rev-parse", "main").strip()
+    repo.branch("walnut/a", {"app/a.py": "A = 1\n"})
+    repo.branch("walnut/b", {"app/b.py": "import os\n"})  # F401: lint must still judge it
+    site = plugin_path(tmp_path, "mover", MOVING_GATE)
+    res = run_gates("run", "--all", "--gate", "mover,lint", cwd=repo.path, env={
+        "PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])})
+    assert repo.git("rev-parse", "main").strip() != before  # it did move
+    assert res.returncode == 1, res.stdout + res.stderr
+    for branch in ("walnut/a", "walnut/b"):
+        assert verdict_of(repo, branch)["base_commit"] == before
+    lint = {g["gate"]: g for g in verdict_of(repo, "walnut/b")["gates"]}["lint"]
+    assert lint["status"] == "fail" and lint["findings"][0]["rule"] == "F401"
