@@ -54,6 +54,7 @@ class Auth:
         app_env = {k: str(v) for k, v in ctx.settings["app"]["env"].items()}
         tests, marker = list(section["tests"]), str(section["marker"])
         pytest_suite.check_paths(ctx.worktree, tests, "auth tests")
+        deleted = pytest_suite.deleted_tests(ctx, tests, "auth tests")
         try:
             with ctx.app() as app:
                 cfg = authprobe.config(section, app_env)
@@ -63,7 +64,9 @@ class Auth:
                          if tests or marker else None)
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
-        return self._result(ctx, matrix, cases)
+        result = self._result(ctx, matrix, cases)
+        result.findings = deleted + result.findings
+        return result
 
     def _probe(self, ctx: GateContext, app: RunningApp, cfg: authprobe.ProbeConfig,
                users: list[credentials.User]) -> authprobe.Matrix:

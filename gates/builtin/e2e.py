@@ -48,6 +48,7 @@ class E2E:
             return GateResult.skipped(self.name, "no Playwright tests configured "
                                       '(set [gates.e2e] tests = ["tests/e2e"])')
         pytest_suite.check_paths(ctx.worktree, tests, "e2e tests")
+        deleted = pytest_suite.deleted_tests(ctx, tests, "e2e tests")
         if importlib.util.find_spec("pytest_playwright") is None:
             raise GateError("pytest-playwright is not installed (pip install pytest-playwright)")
         try:
@@ -56,7 +57,9 @@ class E2E:
                 cases, output = self._pytest(ctx, app, tests, chromium.path)
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
-        return self._result(ctx, cases, output, str(chromium.path))
+        result = self._result(ctx, cases, output, str(chromium.path))
+        result.findings = deleted + result.findings
+        return result
 
     def _pytest(self, ctx: GateContext, app: RunningApp, tests: list[str], chromium: Path
                 ) -> tuple[list[TestCase], str]:

@@ -3,7 +3,10 @@
 The repo's own ruff config is honoured — the *base's* copy of it, like every
 policy here: a branch cannot silence its own lint by editing `[tool.ruff]`.
 Without a ruff config the rule set is pinned (`select`), because ruff's default
-set changes between versions.
+set changes between versions. `# noqa` comments are not honoured (`--ignore-noqa`,
+on the base's files too, so noqa'd debt stays existing): a branch cannot silence
+its own findings in code; suppressions are audited (`gates.suppress`: a reason,
+an expiry), as bandit's `# nosec` and semgrep's `# nosemgrep` are ignored too.
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ class Lint:
             args += ["--config", str(config)]
         else:
             args += ["--isolated"]
+        args += ["--ignore-noqa"]  # part of the cache salt: args after the config path
         select = ctx.config["select"] or ([] if config else DEFAULT_SELECT)
         if select:
             args += ["--select", ",".join(select)]

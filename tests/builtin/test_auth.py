@@ -186,3 +186,51 @@ def test_no_app_skips(tmp_path: Path) -> None:
     repo = auth_repo(tmp_path, "[gates.auth]" + CONFIG.split("[gates.auth]")[1])
     result = run_gate(repo, "ironwood/notes", GATE)
     assert result.status == Status.SKIPPED and "[app] command" in result.reason
+
+
+# -- a branch cannot pass by deleting the base's auth tests (issue 10) ----------------
+
+MORE_TESTS = '''import httpx
+import pytest
+
+
+@pytest.mark.auth
+def test_me_needs_a_token(base_url):
+    assert httpx.get(f"{base_url}/api/me").status_code == 401
+'''
+
+
+def two_test_files(tmp_path: Path, *ops: tuple[str, ...]) -> GitRepo:
+    """main: the app and two auth test files; `ironwood/tests` does the git `ops`."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit({"app.py": APP, "tests/auth/test_login.py": TESTS,
+                 "tests/auth/test_me.py": MORE_TESTS, "gates.toml": WITH_TESTS}, "notes app")
+    repo.git("checkout", "-q", "-b", "ironwood/tests")
+    for op in ops:
+        repo.git(*op)
+    repo.git("commit", "-q", "-m", "tests")
+    repo.git("checkout", "-q", "main")
+    return repo
+
+
+def test_deleting_one_of_two_auth_test_files_blocks(tmp_path: Path) -> None:
+    repo = two_test_files(tmp_path, ("rm", "-q", "tests/auth/test_me.py"))
+    res = run_gates("run", "--branch", "ironwood/tests", "--gate", "auth", "--no-status",
+                    cwd=repo.path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    gate = json.loads((report(repo.path, "ironwood/tests") / "verdict.json").read_text()
+                      )["gates"][0]
+    assert gate["status"] == "fail"
+    [f] = gate["findings"]  # the remaining test file passes, the probe finds no hole
+    assert (f["rule"], f["path"], f["severity"], f["blocking"]) == (
+        "tests-deleted", "tests/auth/test_me.py", "high", True)
+    assert "one of the auth tests" in f["message"] and "base " in f["message"]
+    assert gate["metrics"]["tests"]["passed"] == 2
+
+
+def test_moving_an_auth_test_file_within_its_paths_is_not_a_deletion(tmp_path: Path) -> None:
+    repo = two_test_files(tmp_path, ("mv", "tests/auth/test_me.py",
+                                     "tests/auth/test_me_moved.py"))
+    result = run_gate(repo, "ironwood/tests", GATE)
+    assert result.findings == []
+    assert result.metrics["tests"]["passed"] == 3

@@ -9,7 +9,7 @@ import pytest
 
 from gates.builtin.e2e import GATE
 from gates.gate import GateError
-from gates.model import Status
+from gates.model import Severity, Status
 from tests.conftest import GitRepo, demo_repo, gate_context, need_chromium, run_gate, run_gates
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
@@ -144,6 +144,23 @@ def test_a_branch_that_deletes_the_tests_is_an_error(tmp_path: Path) -> None:
     with gate_context(repo, "acacia/cleanup", GATE) as ctx, \
             pytest.raises(GateError, match="not in the tree under test: tests/e2e"):
         GATE.run(ctx)
+
+
+def test_a_branch_that_deletes_part_of_the_tests_gets_a_finding(tmp_path: Path) -> None:
+    """The rest still runs and passes; the deleted file (the suite's conftest) is a
+    high finding (gates.pytest_suite.deleted_tests, shared with the auth gate)."""
+    need_chromium()
+    repo = e2e_repo(tmp_path)
+    repo.git("checkout", "-q", "-b", "acacia/trim")
+    repo.git("rm", "-q", "tests/e2e/conftest.py")
+    repo.git("commit", "-q", "-m", "drop the conftest")
+    repo.git("checkout", "-q", "main")
+    result = run_gate(repo, "acacia/trim", GATE)
+    assert result.metrics["tests"]["passed"] == 2
+    [f] = result.findings
+    assert (f.rule, f.path, f.severity, f.gate) == (
+        "tests-deleted", "tests/e2e/conftest.py", Severity.HIGH, "e2e")
+    assert "one of the e2e tests" in f.message
 
 
 def test_tests_that_cannot_be_collected_are_an_error(tmp_path: Path) -> None:
