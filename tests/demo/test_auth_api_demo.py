@@ -47,6 +47,6 @@ def test_main_and_walnut_catalog_pass_auth_and_api(judged_demo: Judged) -> None:
         for name in ("auth", "api"):
             assert gates[name]["status"] == "pass", (branch, gates[name])
             assert gates[name]["findings"] == [], (branch, gates[name]["findings"])
-        assert gates["auth"]["metrics"]["operations"] >= 13
+        assert gates["auth"]["metrics"]["operations"] >= 16
         assert gates["auth"]["metrics"]["tests"]["passed"] >= 15
         assert gates["api"]["metrics"]["failures"] == 0

@@ -246,7 +246,7 @@ def test_app_serves_its_contract_and_stops(tmp_path: Path, server_factory: Start
             if "{" in path and path.startswith(("/api/reservations", "/api/loans")):
                 assert op.get("x-owner") is True, where
                 assert op["x-owner-list"] in doc["paths"], where
-    assert protected >= 12
+    assert protected >= 15
     assert doc["components"]["securitySchemes"]["HTTPBearer"] == {
         "type": "http", "scheme": "bearer",
         "description": "`POST /api/auth/login` returns the token"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -167,6 +168,67 @@ def test_loans(client: TestClient) -> None:
     assert len(client.get("/api/loans", headers=login(client, "admin")).json()) == 4
 
 
+
+def test_loan_checkout_and_return(client: TestClient) -> None:
+    alice = login(client, "alice")
+    created = client.post("/api/loans", json={"tool_id": 12, "days": 3}, headers=alice)
+    assert created.status_code == 201, created.text
+    loan = created.json()
+    assert (loan["tool_id"], loan["member_id"], loan["returned_at"]) == (
+        12, MEMBER_IDS["alice"], None)
+    borrowed, due = (datetime.fromisoformat(loan[k]) for k in ("borrowed_at", "due_at"))
+    assert due - borrowed == timedelta(days=3)
+    assert client.get("/api/tools/12").json()["available"] is False
+    assert client.get(f"/api/loans/{loan['id']}", headers=alice).json() == loan
+    assert loan["id"] in [x["id"] for x in client.get("/api/loans", headers=alice).json()]
+    bob = login(client, "bob")
+    assert client.post("/api/loans", json={"tool_id": 12}, headers=bob).status_code == 409
+    assert client.post("/api/reservations", json={"tool_id": 12},
+                       headers=bob).status_code == 409
+    returned = client.post(f"/api/loans/{loan['id']}/return", headers=alice)
+    assert returned.status_code == 200, returned.text
+    assert returned.json()["returned_at"] is not None
+    assert client.get("/api/tools/12").json()["available"] is True
+    again = client.post(f"/api/loans/{loan['id']}/return", headers=alice)
+    assert again.status_code == 409
+
+
+def test_loan_needs_a_real_free_tool(client: TestClient) -> None:
+    alice = login(client, "alice")
+    assert client.post("/api/loans", json={"tool_id": 9999}, headers=alice).status_code == 404
+    assert client.post("/api/loans", json={"tool_id": 77},
+                       headers=alice).status_code == 409  # on loan to Bob
+    assert client.post("/api/loans", json={"tool_id": 5, "days": 15},
+                       headers=alice).status_code == 422
+    assert client.post("/api/loans", json={"days": 2}, headers=alice).status_code == 422
+
+
+def test_loan_from_your_own_reservation(client: TestClient) -> None:
+    alice, bob = login(client, "alice"), login(client, "bob")
+    held = client.post("/api/reservations", json={"tool_id": 13}, headers=alice).json()
+    assert client.post("/api/loans", json={"tool_id": 13}, headers=bob).status_code == 409
+    loan = client.post("/api/loans", json={"tool_id": 13, "days": 5}, headers=alice)
+    assert loan.status_code == 201, loan.text
+    assert loan.json()["member_id"] == MEMBER_IDS["alice"]
+    # the reservation became the loan
+    assert client.get(f"/api/reservations/{held['id']}", headers=alice).status_code == 404
+    assert client.get("/api/reservations", headers=alice).json() == []
+
+
+def test_returning_is_for_the_borrower_or_an_admin(client: TestClient) -> None:
+    alice, bob, admin = (login(client, w) for w in ("alice", "bob", "admin"))
+    loan = client.post("/api/loans", json={"tool_id": 14}, headers=alice).json()
+    assert client.post(f"/api/loans/{loan['id']}/return", headers=bob).status_code == 404
+    assert client.get(f"/api/loans/{loan['id']}", headers=alice).json()["returned_at"] is None
+    assert client.post("/api/loans/9999/return", headers=alice).status_code == 404
+    assert client.post(f"/api/loans/{loan['id']}/return", headers=admin).status_code == 200
+    assert client.get(f"/api/loans/{loan['id']}", headers=alice).json()["returned_at"]
+    # admins borrow too, and see every loan
+    mine = client.post("/api/loans", json={"tool_id": 14}, headers=admin)
+    assert mine.status_code == 201 and mine.json()["member_id"] == MEMBER_IDS["admin"]
+    assert len(client.get("/api/loans", headers=admin).json()) == 6
+
+
 # --- admin ----------------------------------------------------------------------
 
 
@@ -303,6 +365,11 @@ def test_openapi_declares_roles_and_owners(client: TestClient) -> None:
     assert "security" not in doc["paths"]["/api/tools"]["get"]
     links = doc["paths"]["/api/reservations"]["post"]["responses"]["201"]["links"]
     assert links["GetReservation"]["operationId"] == "get_reservation"
+    loans = doc["paths"]["/api/loans"]["post"]
+    assert loans["x-roles"] == ["member", "admin"]
+    assert loans["responses"]["201"]["links"]["ReturnLoan"]["operationId"] == "return_loan"
+    back = doc["paths"]["/api/loans/{loan_id}/return"]["post"]
+    assert back["x-roles"] == ["member", "admin"] and back["x-owner-list"] == "/api/loans"
     assert not [p for p in doc["paths"] if not p.startswith(("/api/", "/health"))]
 
 
@@ -311,6 +378,7 @@ def test_wrong_method_is_405_with_every_allowed_method(client: TestClient) -> No
     assert resp.status_code == 405
     assert resp.headers["allow"] == "DELETE, GET"
     assert client.request("OPTIONS", "/api/reservations").headers["allow"] == "GET, POST"
+    assert client.request("OPTIONS", "/api/loans").headers["allow"] == "GET, POST"
 
 
 def test_pages(client: TestClient) -> None:

@@ -3,12 +3,16 @@
 Every reservation and loan belongs to one member. Members see only their own;
 someone else's is answered with 404, exactly like one that does not exist.
 Admins see everything.
+
+A loan is a checkout of a tool that is free, or reserved by the borrower: their
+reservation then becomes the loan. It ends when the tool is returned (by the
+borrower or an admin).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
@@ -34,6 +38,12 @@ class ReservationOut(BaseModel):
     member_id: int
     days: int
     created_at: datetime
+
+
+class LoanIn(BaseModel):
+    # the example is a tool the seed leaves free and reservation examples do not take
+    tool_id: Annotated[int, Field(ge=1, le=MAX_ID, examples=[2])]
+    days: Annotated[int, Field(ge=1, le=14, description="How long you borrow it for")] = 7
 
 
 class LoanOut(BaseModel):
@@ -136,6 +146,51 @@ def cancel_reservation(reservation_id: ReservationId, member: CurrentMember,
     return Response(status_code=204)
 
 
+def _loan(conn: sqlite3.Connection, member: Member, loan_id: int) -> LoanOut:
+    row = conn.execute(LOAN_SQL, _who(member, loan_id)).fetchone()
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such loan")
+    return LoanOut(**dict(row))
+
+
+_LOAN_LINKS = {
+    "GetLoan": {"operationId": "get_loan", "parameters": {"loan_id": "$response.body#/id"}},
+    "ReturnLoan": {"operationId": "return_loan",
+                   "parameters": {"loan_id": "$response.body#/id"}},
+}
+
+
+@router.post("/api/loans", response_model=LoanOut, status_code=201,
+             summary="Borrow a tool (a free one, or one you reserved)",
+             **protected("member", "admin", responses={
+                 201: {"description": "Borrowed; your reservation of it, if any, is used up",
+                       "links": _LOAN_LINKS},
+                 **not_found("tool"),
+                 409: {"description": "The tool is on loan or reserved by someone else",
+                       "model": Error}}))
+def checkout_loan(body: LoanIn, member: CurrentMember, conn: Db) -> LoanOut:
+    with transaction(conn):  # no two members borrow the same tool
+        tool = conn.execute("SELECT id FROM tools WHERE id = ?", (body.tool_id,)).fetchone()
+        if tool is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such tool")
+        out = conn.execute("SELECT 1 FROM loans WHERE tool_id = ? AND returned_at IS NULL",
+                           (body.tool_id,)).fetchone()
+        held = conn.execute("SELECT id, member_id FROM reservations WHERE tool_id = ?",
+                            (body.tool_id,)).fetchall()
+        if out or any(r["member_id"] != member.id for r in held):
+            raise HTTPException(status.HTTP_409_CONFLICT,
+                                "the tool is on loan or reserved by someone else")
+        conn.execute("DELETE FROM reservations WHERE tool_id = ? AND member_id = ?",
+                     (body.tool_id, member.id))
+        borrowed = datetime.now(UTC).replace(microsecond=0)
+        cur = conn.execute(
+            "INSERT INTO loans (tool_id, member_id, borrowed_at, due_at) VALUES (?, ?, ?, ?)",
+            (body.tool_id, member.id, borrowed.isoformat(),
+             (borrowed + timedelta(days=body.days)).isoformat()),
+        )
+    return _loan(conn, member, int(cur.lastrowid or 0))
+
+
 @router.get("/api/loans", response_model=list[LoanOut], summary="Your loans (admins: all)",
             **protected("member", "admin", responses={200: {
                 "description": "Loans, oldest first",
@@ -148,7 +203,18 @@ def list_loans(member: CurrentMember, conn: Db) -> list[LoanOut]:
 @router.get("/api/loans/{loan_id}", response_model=LoanOut, summary="One of your loans",
             **protected("member", "admin", owner_list="/api/loans"))
 def get_loan(loan_id: LoanId, member: CurrentMember, conn: Db) -> LoanOut:
-    row = conn.execute(LOAN_SQL, _who(member, loan_id)).fetchone()
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such loan")
-    return LoanOut(**dict(row))
+    return _loan(conn, member, loan_id)
+
+
+@router.post("/api/loans/{loan_id}/return", response_model=LoanOut,
+             summary="Return a tool you borrowed (admins: any)",
+             **protected("member", "admin", owner_list="/api/loans", responses={
+                 200: {"description": "Returned: the tool is free again"},
+                 409: {"description": "Already returned", "model": Error}}))
+def return_loan(loan_id: LoanId, member: CurrentMember, conn: Db) -> LoanOut:
+    with transaction(conn):  # returned once, even when two requests race
+        loan = _loan(conn, member, loan_id)
+        if loan.returned_at is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, "the tool was already returned")
+        conn.execute("UPDATE loans SET returned_at = ? WHERE id = ?", (now(), loan_id))
+    return _loan(conn, member, loan_id)

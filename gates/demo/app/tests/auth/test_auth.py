@@ -91,6 +91,25 @@ def test_other_members_loan_is_404(api: Client) -> None:
         assert api.get(f"/api/loans/{loan['id']}", headers=alice).status_code == 200
 
 
+
+def test_other_members_loan_cannot_be_returned(api: Client) -> None:
+    alice, bob = login(api, "alice"), login(api, "bob")
+    created = api.post("/api/loans", json={"tool_id": free_tool(api)}, headers=alice)
+    assert created.status_code == 201, created.text
+    lid = created.json()["id"]
+    try:
+        assert api.post(f"/api/loans/{lid}/return", headers=bob).status_code == 404
+        assert lid not in [x["id"] for x in api.get("/api/loans", headers=bob).json()]
+        assert api.get(f"/api/loans/{lid}", headers=alice).json()["returned_at"] is None
+    finally:
+        assert api.post(f"/api/loans/{lid}/return", headers=alice).status_code == 200
+
+
+def test_loans_need_a_token(api: Client) -> None:
+    assert api.post("/api/loans", json={"tool_id": 1}).status_code == 401
+    assert api.post("/api/loans/1/return").status_code == 401
+
+
 def test_expired_token_is_rejected(api: Client, jwt_secret: str) -> None:
     assert api.get("/api/members/me", headers=bearer(forge(jwt_secret))).status_code == 200
     expired = forge(jwt_secret, exp=int(time.time()) - 60)
