@@ -281,6 +281,17 @@ def test_plugin_crash_is_error(repo: GitRepo, tmp_path: Path) -> None:
     assert "[crash/tool.log](crash/tool.log)" in summary
 
 
+def test_a_plugin_that_cannot_be_imported_is_error_and_blocks(repo: GitRepo,
+                                                               tmp_path: Path) -> None:
+    site = plugin_path(tmp_path, "broken", "import no_such_module_of_gates_tests\n")
+    repo.branch("walnut/c", {"app/c.py": "C = 1\n"})
+    res = run_gates("run", "--branch", "walnut/c", cwd=repo.path, env={
+        "PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])})
+    assert res.returncode == 1, res.stdout + res.stderr
+    broken = {g["gate"]: g for g in verdict_of(repo, "walnut/c")["gates"]}["broken"]
+    assert broken["status"] == "error" and "no_such_module_of_gates_tests" in broken["reason"]
+
+
 def test_timeout_is_error_and_kills_the_process_group(repo: GitRepo, tmp_path: Path) -> None:
     marker = f"gates-test-marker-{os.getpid()}-{time.time_ns()}"
     site = plugin_path(tmp_path, "slow", SLOW_GATE)
