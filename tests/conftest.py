@@ -109,6 +109,11 @@ def plugin_path(tmp_path: Path, name: str, module_source: str) -> Path:
     return site
 
 
+def plugin_env(site: Path) -> dict[str, str]:
+    """The variables that put a `plugin_path` site on a `gates` run's import path."""
+    return {"PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])}
+
+
 @contextlib.contextmanager
 def gate_context(repo: GitRepo, branch: str, gate: object, *, reports: Path | None = None
                  ) -> Iterator[GateContext]:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ import pytest
 
 from gates.cache import Cache, key, per_file
 from gates.model import Finding
-from tests.conftest import GitRepo, gates_env, plugin_path, run_gates
+from tests.conftest import GitRepo, plugin_env, plugin_path, run_gates
 
 SAME = "import sys\n\n\nVALUE = 1\n"
 
@@ -425,7 +424,7 @@ GATE = Appish()
 def test_an_app_gate_pass_on_the_same_tree_is_reused_never_a_failure(
         repo: GitRepo, tmp_path: Path) -> None:
     site = plugin_path(tmp_path, "appish", APP_GATE)
-    env = {"PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])}
+    env = plugin_env(site)
     log, mode = tmp_path / "appish.log", tmp_path / "mode"
     repo.commit({"gates.toml": f'[gates.appish]\nlog = "{log}"\nmode = "{mode}"\n'}, "cfg")
     repo.branch("walnut/a", {"app/new.py": "N = 1\n"})

@@ -22,6 +22,7 @@ from tests.conftest import (
     GitRepo,
     gate_context,
     gates_env,
+    plugin_env,
     plugin_path,
     process_gone,
     run_gates,
@@ -205,8 +206,7 @@ def test_killed_runs_leave_nothing_behind_after_the_next(repo: GitRepo, tmp_path
     p = subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/k",
                           "--gate", "hold", "-q"], cwd=repo.path, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, env=gates_env({
-                             "GATES_TEST_APP_PID": str(pid_file),
-                             "PYTHONPATH": os.pathsep.join([str(site), env["PYTHONPATH"]])}))
+                             "GATES_TEST_APP_PID": str(pid_file), **plugin_env(site)}))
     app_pid = 0
     try:
         deadline = time.monotonic() + 120

@@ -5,7 +5,6 @@ job in a clone of its own (a runner), their reports gathered into one verdict.""
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 import yaml
 
 from gates import notes
-from tests.conftest import ROOT, GitRepo, gates_env, lint_only, plugin_path, run_gates
+from tests.conftest import ROOT, GitRepo, lint_only, plugin_env, plugin_path, run_gates
 
 PROBE = """
 from gates.model import Finding, GateResult, Severity, Status
@@ -60,7 +59,7 @@ def expand(argv: list[str], values: dict[str, str]) -> list[str]:
 def cluster(tmp_path: Path, repo: GitRepo) -> tuple[GitRepo, dict[str, str]]:
     lint_only(repo)  # the probe plugin is not installed here, so it stays enabled
     site = plugin_path(tmp_path, "probe", PROBE)
-    env = {"PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])}
+    env = plugin_env(site)
     repo.branch("walnut/catalog", {"app/catalog.py": CLEAN}, "WALNUT: catalog")
     repo.branch("ironwood/payments", {"app/pay.py": CLEAN, "PROBE_FAIL": "x\n"}, "IRONWOOD")
     return repo, env

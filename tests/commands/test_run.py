@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from gates.subject import runs_dir
-from tests.conftest import GitRepo, gates_env, plugin_path, run_gates
+from tests.conftest import GitRepo, gates_env, plugin_env, plugin_path, run_gates
 
 HUMAN_STATUS = """# CLUSTER STATUS
 
@@ -269,8 +269,7 @@ def _alive_with(marker: str) -> list[int]:
 def test_plugin_crash_is_error(repo: GitRepo, tmp_path: Path) -> None:
     site = plugin_path(tmp_path, "crash", CRASHING_GATE)
     repo.branch("walnut/c", {"app/c.py": "C = 1\n"})
-    res = run_gates("run", "--branch", "walnut/c", cwd=repo.path, env={
-        "PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])})
+    res = run_gates("run", "--branch", "walnut/c", cwd=repo.path, env=plugin_env(site))
     assert res.returncode == 1, res.stdout + res.stderr
     crash = {g["gate"]: g for g in verdict_of(repo, "walnut/c")["gates"]}["crash"]
     assert crash["status"] == "error" and "boom in plugin" in crash["reason"]
@@ -285,8 +284,7 @@ def test_a_plugin_that_cannot_be_imported_is_error_and_blocks(repo: GitRepo,
                                                                tmp_path: Path) -> None:
     site = plugin_path(tmp_path, "broken", "import no_such_module_of_gates_tests\n")
     repo.branch("walnut/c", {"app/c.py": "C = 1\n"})
-    res = run_gates("run", "--branch", "walnut/c", cwd=repo.path, env={
-        "PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])})
+    res = run_gates("run", "--branch", "walnut/c", cwd=repo.path, env=plugin_env(site))
     assert res.returncode == 1, res.stdout + res.stderr
     broken = {g["gate"]: g for g in verdict_of(repo, "walnut/c")["gates"]}["broken"]
     assert broken["status"] == "error" and "no_such_module_of_gates_tests" in broken["reason"]
@@ -298,8 +296,7 @@ def test_timeout_is_error_and_kills_the_process_group(repo: GitRepo, tmp_path: P
     repo.commit({"gates.toml": f'[gates.slow]\ntimeout = 2\nmarker = "{marker}"\n'}, "cfg")
     repo.branch("walnut/s", {"app/s.py": "S = 1\n"})
     t0 = time.monotonic()
-    res = run_gates("run", "--branch", "walnut/s", cwd=repo.path, env={
-        "PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])})
+    res = run_gates("run", "--branch", "walnut/s", cwd=repo.path, env=plugin_env(site))
     assert res.returncode == 1, res.stdout + res.stderr
     assert time.monotonic() - t0 < 60
     slow = {g["gate"]: g for g in verdict_of(repo, "walnut/s")["gates"]}["slow"]
@@ -313,7 +310,7 @@ def test_ctrl_c_kills_children_and_cleans_up(repo: GitRepo, tmp_path: Path) -> N
     site = plugin_path(tmp_path, "slow", SLOW_GATE)
     repo.commit({"gates.toml": f'[gates.slow]\ntimeout = 120\nmarker = "{marker}"\n'}, "cfg")
     repo.branch("walnut/i", {"app/i.py": "I = 1\n"})
-    env = gates_env({"PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])})
+    env = gates_env(plugin_env(site))
     p = subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/i"],
                          cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
@@ -427,8 +424,7 @@ def test_a_base_that_moves_during_a_run_changes_neither_policy_nor_base(
     repo.branch("walnut/a", {"app/a.py": "A = 1\n"})
     repo.branch("walnut/b", {"app/b.py": "import os\n"})  # F401: lint must still judge it
     site = plugin_path(tmp_path, "mover", MOVING_GATE)
-    res = run_gates("run", "--all", "--gate", "mover,lint", cwd=repo.path, env={
-        "PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])})
+    res = run_gates("run", "--all", "--gate", "mover,lint", cwd=repo.path, env=plugin_env(site))
     assert repo.git("rev-parse", "main").strip() != before  # it did move
     assert res.returncode == 1, res.stdout + res.stderr
     for branch in ("walnut/a", "walnut/b"):

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from gates.publish import dashboard
-from tests.conftest import GitRepo, chromium_page, gates_env, plugin_path, run_gates
+from tests.conftest import GitRepo, chromium_page, gates_env, plugin_env, plugin_path, run_gates
 
 BLOCKED = "ironwood/payments"
 SECRET = "sk_live_" + "51Hx9TmQ2eZvKYlo2C8b7Xq"  # not a real key
@@ -205,7 +205,7 @@ def make_cluster(root: Path) -> Cluster:
     repo.commit({"app/__init__.py": "", "app/core.py": "import os\n\n\ndef answer() -> int:\n"
                  "    return 42\n", "probe.json": '{"p95": 100, "rps": 50}\n'}, "init")
     site = plugin_path(root, "probe", textwrap.dedent(PROBE))
-    env = {"PYTHONPATH": os.pathsep.join([str(site), gates_env()["PYTHONPATH"]])}
+    env = plugin_env(site)
     c = Cluster(repo, env)
     # walnut/catalog: passes, twice (a trend), p95 going up
     repo.branch("walnut/catalog", {"app/catalog.py": "def tools() -> list[str]:\n    return []\n",
