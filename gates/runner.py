@@ -305,8 +305,11 @@ def _owner(ctx: GateContext) -> str:
 
 
 def _path_filter(ctx: GateContext) -> bool:
+    """Does the change touch the gate's `paths`? A deletion counts: a branch that only
+    deletes tests must still meet the gate that checks for deleted tests."""
     patterns = list(ctx.config.get("paths") or [])
-    return not patterns or bool(ctx.changed_matching(patterns))
+    return (not patterns or bool(ctx.changed_matching(patterns))
+            or any(glob_match(p, patterns) for p in ctx.deleted))
 
 
 def run_gates(

@@ -200,11 +200,11 @@ def test_me_needs_a_token(base_url):
 '''
 
 
-def two_test_files(tmp_path: Path, *ops: tuple[str, ...]) -> GitRepo:
+def two_test_files(tmp_path: Path, *ops: tuple[str, ...], config: str = WITH_TESTS) -> GitRepo:
     """main: the app and two auth test files; `ironwood/tests` does the git `ops`."""
     repo = GitRepo(tmp_path / "repo")
     repo.commit({"app.py": APP, "tests/auth/test_login.py": TESTS,
-                 "tests/auth/test_me.py": MORE_TESTS, "gates.toml": WITH_TESTS}, "notes app")
+                 "tests/auth/test_me.py": MORE_TESTS, "gates.toml": config}, "notes app")
     repo.git("checkout", "-q", "-b", "ironwood/tests")
     for op in ops:
         repo.git(*op)
@@ -213,8 +213,11 @@ def two_test_files(tmp_path: Path, *ops: tuple[str, ...]) -> GitRepo:
     return repo
 
 
-def test_deleting_one_of_two_auth_test_files_blocks(tmp_path: Path) -> None:
-    repo = two_test_files(tmp_path, ("rm", "-q", "tests/auth/test_me.py"))
+# with `paths`, a branch that only deletes tests still meets the gate: a deletion is a change
+@pytest.mark.parametrize("config", [WITH_TESTS, WITH_TESTS + 'paths = ["app.py", "tests/auth/**"]\n'],
+                         ids=["all-changes", "with-paths"])
+def test_deleting_one_of_two_auth_test_files_blocks(tmp_path: Path, config: str) -> None:
+    repo = two_test_files(tmp_path, ("rm", "-q", "tests/auth/test_me.py"), config=config)
     res = run_gates("run", "--branch", "ironwood/tests", "--gate", "auth", "--no-status",
                     cwd=repo.path)
     assert res.returncode == 1, res.stdout + res.stderr
