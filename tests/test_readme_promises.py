@@ -27,3 +27,11 @@ def test_every_test_a_promise_names_exists() -> None:
             assert f"def {name}(" in current.read_text(), f"{current.name}::{name}"
             named += 1
     assert named >= 30  # the tables were found and read
+
+
+def test_security_md_holds_the_same_promises() -> None:
+    readme = (ROOT / "README.md").read_text()
+    security = (ROOT / "SECURITY.md").read_text()
+    tables = readme[readme.index("### It never says"):]
+    tables = tables[:tables.index("\n## ")].strip()
+    assert tables.replace("### It", "## It") in security

@@ -185,19 +185,42 @@ GATE = Hold()
 """
 
 
+def _processes_in(folder: Path) -> list[str]:
+    """Live processes working in or started from `folder` (what a run left behind)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and (cwd.startswith(str(folder)) or str(folder) in cmd):
+            found.append(f"{entry.name}: {cmd[:120]}")
+    return found
+
+
 def test_killed_runs_leave_nothing_behind_after_the_next(repo: GitRepo, tmp_path: Path) -> None:
     (repo.path / "CLUSTER_STATUS.md").write_bytes(HUMAN.encode())
     repo.branch("walnut/k", {"app/k.py": "import sys\n"})
     rng = random.Random(2)
     env = gates_env()
-    for _ in range(15):  # SIGKILL to `gates` alone: its children live on in their own groups
-        p = subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/k", "-q"],
-                             cwd=repo.path, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 0.9))
+    # 200 real runs SIGKILLed at random points (start-up, export, ruff, publishing): SIGKILL
+    # to `gates` alone, so its children live on in their own groups
+    for _ in range(200):
+        p = subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/k",
+                              "--gate", "lint", "-q"], cwd=repo.path, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 1.0))
         p.kill()
         p.wait()
         assert _intact((repo.path / "CLUSTER_STATUS.md").read_bytes().decode())
+    res = run_gates("run", "--branch", "walnut/k", "--gate", "lint", cwd=repo.path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert list(runs_dir(repo.path).iterdir()) == []
+    assert _processes_in(runs_dir(repo.path)) == []
     # a run killed while the app under test runs: the app outlives it …
     repo.commit({"gates.toml": '[app]\ncommand = ["python", "-m", "http.server", "{port}", '
                                '"--bind", "127.0.0.1"]\nhealth = "/"\n'}, "app")
