@@ -90,7 +90,11 @@ class LiveProgress(Progress):
 
 def verdict_table(verdicts: list[Verdict]) -> Table:
     gates = sorted({r.gate for v in verdicts for r in v.results})
-    t = Table(title="gates", title_justify="left", box=box.SIMPLE_HEAD)
+    bases = sorted({v.base for v in verdicts})
+    passed = sum(v.passed for v in verdicts)
+    into = f" into {escape(bases[0])}" if len(bases) == 1 else ""
+    t = Table(title=f"{passed} of {len(verdicts)} branch{'es' if len(verdicts) != 1 else ''} "
+                    f"may merge{into}", title_justify="left", box=box.SIMPLE_HEAD)
     # the branch is what a reader looks for: other columns squeeze before it does
     t.add_column("branch", no_wrap=True, min_width=max((len(v.branch) for v in verdicts), default=6))
     t.add_column("verdict", no_wrap=True)
@@ -109,12 +113,12 @@ def print_reasons(v: Verdict) -> None:
     if v.passed:
         return
     console.print(f"[bold red]{escape(v.branch)} is blocked:[/]")
-    worst_first = sorted(v.blocking_findings(), key=lambda f: -f.severity)
-    for f in worst_first[:15]:
+    blocking = v.blocking_findings()  # worst first
+    for f in blocking[:15]:
         where = f" {escape(f.location)}" if f.location else ""
         console.print(f"  [red]{f.severity.label}[/]{where} [bold]{escape(f.rule)}[/] "
                       f"{escape(f.message)}")
-    extra = len(v.blocking_findings()) - 15
+    extra = len(blocking) - 15
     if extra > 0:
         console.print(f"  … and {extra} more (see the summary)")
     for r in v.results:

@@ -161,7 +161,9 @@ class Verdict:
         return "pass" if self.passed else "blocked"
 
     def blocking_findings(self) -> list[Finding]:
-        return [f for r in self.results for f in r.findings if f.blocking and r.blocking]
+        """What blocks, worst first (then by file and line): the order every reader wants."""
+        found = [f for r in self.results for f in r.findings if f.blocking and r.blocking]
+        return sorted(found, key=lambda f: (-f.severity, f.path or "", f.line or 0))
 
     def to_json(self) -> dict[str, Any]:
         return {

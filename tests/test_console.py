@@ -48,3 +48,10 @@ def test_the_table_never_truncates_a_branch_name() -> None:
     out = Console(width=100, record=True, color_system=None)
     out.print(con.verdict_table([v]))
     assert "ironwood/payments-and-invoices" in out.export_text()
+
+
+def test_the_table_says_how_many_branches_may_merge_and_into_what() -> None:
+    out = Console(width=160, record=True, color_system=None)
+    out.print(con.verdict_table([_verdict("walnut/catalog", [], passed=True),
+                                 _verdict("ironwood/payments", [_blocking("x", Severity.HIGH, 1)])]))
+    assert out.export_text().lstrip().startswith("1 of 2 branches may merge into main")

@@ -40,7 +40,7 @@ def render(agent: str, branches: Mapping[str, Mapping[str, Any]], stale: set[str
         if e["blocking"]:
             lines.append("What blocks it:")
             lines += [f"- [ ] **{esc(f['severity'])}** {code(f['location'] or f['gate'])} "
-                      f"`{esc(f['rule'])}`: {esc(f['message'])}" for f in e["blocking"]]
+                      f"{code(f['rule'])}: {esc(f['message'])}" for f in e["blocking"]]
             lines.append("")
         lines += [f"- [ ] gate **{esc(x['gate'])}** could not run: {esc(x['reason'])}"
                   for x in e.get("errors", [])]

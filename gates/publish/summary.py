@@ -17,7 +17,7 @@ def verdict_line(v: Verdict) -> str:
 
 def _finding(f: Finding) -> str:
     where = code(f.location) if f.location else "—"
-    line = f"- {SEV_EMOJI[f.severity]} **{f.severity.label}** {where} `{esc(f.rule)}` — {esc(f.message)}"
+    line = f"- {SEV_EMOJI[f.severity]} **{f.severity.label}** {where} {code(f.rule)} — {esc(f.message)}"
     if f.extra.get("curl"):
         line += f"\n  <br>reproduce: {code(f.extra['curl'])}"
     return line
