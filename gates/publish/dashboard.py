@@ -484,7 +484,7 @@ def cluster_page(site: Site, entries: Mapping[str, Mapping[str, Any]], stale: se
         f'<li><span class="n">{k}</span> {e(t)}</li>' for k, t in tiles) + "</ul>")
 
     gates = gate_columns(entries)
-    head = ["Agent", "Branch", "Verdict", *gates, "Tested (branch onto base)", "When"]
+    head = ["Agent", "Branch", "Verdict", *gates, "Tested"]
     thead = "".join(f'<th scope="col">{e(h)}</th>' for h in head)
     by_agent: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for b, en in sorted(entries.items(), key=lambda kv: (str(kv[1].get("agent")), kv[0])):
@@ -523,9 +523,11 @@ def cluster_page(site: Site, entries: Mapping[str, Mapping[str, Any]], stale: se
                 klass = "gate is-stale" if is_stale else "gate"
                 cells.append(f'<td class="{klass}">{status_badge(str(st), ghref, label=label)}'
                              f"{sr}</td>")
-            cells.append(f"<td>{short(en.get('branch_commit'))} onto <code>"
-                         f"{e(en.get('base', ''))}</code>@{short(en.get('base_commit'))}</td>")
-            cells.append(f"<td>{when(en.get('started'))}</td>")
+            # when, and what: the branch commit merged onto which base commit
+            cells.append(f'<td class="tested">{when(en.get("started"))}<br><small>'
+                         f"{short(en.get('branch_commit'))} onto <code>"
+                         f"{e(en.get('base', ''))}</code>@{short(en.get('base_commit'))}"
+                         "</small></td>")
             trs.append("<tr>" + "".join(cells) + "</tr>")
         groups.append("<tbody>" + "".join(trs) + "</tbody>")
     body.append("<h2>Merge gates</h2>")
