@@ -94,9 +94,10 @@ def findings_from_junit(
     severity: Severity = Severity.HIGH,
     rule: str = "test-failed",
     tool: str = "pytest",
-    extra: Callable[[TestCase], dict[str, object]] | None = None,
+    more: Callable[[TestCase], dict[str, object]] | None = None,
 ) -> list[Finding]:
-    """One finding per failed or errored test case (fingerprint: gate, rule, test id)."""
+    """One finding per failed or errored test case (fingerprint: gate, rule, test id);
+    `more(case)` adds keys to a finding's `extra` (e2e: its screenshot and trace)."""
     cases = parse_junit(path) if isinstance(path, Path) else path
     findings = []
     for case in cases:
@@ -110,6 +111,6 @@ def findings_from_junit(
             message=f"{case.test_id} {what}" + (f": {why}" if why else ""),
             path=case.file, line=case.line,
             extra={"test": case.test_id, "outcome": case.outcome,
-                   **(extra(case) if extra else {})},
+                   **(more(case) if more else {})},
         ))
     return findings

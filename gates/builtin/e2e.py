@@ -101,7 +101,7 @@ class E2E:
             return found
 
         findings = junit_parse.findings_from_junit(cases, gate=self.name, severity=Severity.HIGH,
-                                                   tool="playwright", extra=links)
+                                                   tool="playwright", more=links)
         artifacts = [f"{self.name}/{n}" for n in ("junit.xml", "pytest.log", "app.log")
                      if (ctx.artifacts / n).is_file()]
         for f in findings:
