@@ -47,7 +47,7 @@ def test_findings_for_failed_and_errored_tests(tmp_path: Path) -> None:
     path = tmp_path / "junit.xml"
     path.write_text(XML)
     box, setup = findings_from_junit(path, gate="e2e",
-                                     extra=lambda c: {"shots": c.props("playwright_screenshot")})
+                                     more=lambda c: {"shots": c.props("playwright_screenshot")})
     assert box.severity == Severity.HIGH and box.gate == "e2e" and box.rule == "test-failed"
     assert box.message == ("tests/e2e/test_search.py::test_box[chromium] failed: "
                            "AssertionError: the box is gone")
