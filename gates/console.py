@@ -88,6 +88,15 @@ class LiveProgress(Progress):
             self.live = None
 
 
+def add_columns(t: Table, branches: list[str], gates: list[str]) -> None:
+    """The branch, verdict and gate columns of a verdict table. The branch is what a
+    reader looks for: the other columns squeeze before it does, and none wraps."""
+    t.add_column("branch", no_wrap=True, min_width=max((len(b) for b in branches), default=6))
+    t.add_column("verdict", no_wrap=True, min_width=10)  # "❌ blocked"
+    for g in gates:
+        t.add_column(g, no_wrap=True)
+
+
 def verdict_table(verdicts: list[Verdict]) -> Table:
     gates = sorted({r.gate for v in verdicts for r in v.results})
     bases = sorted({v.base for v in verdicts})
@@ -95,11 +104,7 @@ def verdict_table(verdicts: list[Verdict]) -> Table:
     into = f" into {escape(bases[0])}" if len(bases) == 1 else ""
     t = Table(title=f"{passed} of {len(verdicts)} branch{'es' if len(verdicts) != 1 else ''} "
                     f"may merge{into}", title_justify="left", box=box.SIMPLE_HEAD)
-    # the branch is what a reader looks for: other columns squeeze before it does
-    t.add_column("branch", no_wrap=True, min_width=max((len(v.branch) for v in verdicts), default=6))
-    t.add_column("verdict", no_wrap=True)
-    for g in gates:
-        t.add_column(g, no_wrap=True)
+    add_columns(t, [v.branch for v in verdicts], gates)
     t.add_column("time", justify="right", no_wrap=True)
     for v in verdicts:
         cells = {r.gate: status_text(r.status) for r in v.results}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
 from gates import subject
 from gates.commands.common import open_repo
-from gates.console import console, status_text
+from gates.console import add_columns, console, status_text
 from gates.model import Status
 from gates.publish import index
 from gates.publish.md import when
@@ -29,9 +30,12 @@ def main(args: argparse.Namespace) -> int:
         console.print("no verdicts yet: run `gates run --all`")
         return 0
     gates = sorted({g for e in entries.values() for g in e["gates"]})
-    t = Table(title="latest verdicts", title_justify="left")
-    for col in ("agent", "branch", "verdict", *gates, "tested", "when"):
-        t.add_column(col)
+    t = Table(title="latest verdicts (times in UTC)", title_justify="left", box=box.SIMPLE_HEAD,
+              pad_edge=False)
+    t.add_column("agent", no_wrap=True)
+    add_columns(t, list(entries), gates)
+    t.add_column("tested", no_wrap=True)
+    t.add_column("when", no_wrap=True)
     for branch, e in sorted(entries.items(), key=lambda kv: (kv[1]["agent"], kv[0])):
         verdict = "[green]✅ pass[/]" if e["passed"] else "[red]❌ blocked[/]"
         if branch in stale:
@@ -39,6 +43,6 @@ def main(args: argparse.Namespace) -> int:
         cells = [status_text(Status(e["gates"][g])) if g in e["gates"] else "[dim]—[/]"
                  for g in gates]
         t.add_row(escape(e["agent"]), escape(branch), verdict, *cells,
-                  e["branch_commit"][:8], when(e["started"]))
+                  e["branch_commit"][:8], when(e["started"])[5:16])  # "12-02 20:21"
     console.print(t)
     return 0
