@@ -141,7 +141,10 @@ def upsert(open_: dict[str, Issue], resolved: dict[str, Issue], key: str, f: Fin
         issue.meta.pop("resolved", None)
     issue.meta.update({
         "gate": f.gate, "rule": f.rule, "severity": f.severity.label, "tool": f.tool,
-        "location": f.location, "message": f.message, "last": now,
+        # where: file:line, or the operation of an app gate's finding, so that two
+        # issues of one rule never share a heading
+        "location": f.location or str(f.extra.get("operation") or ""),
+        "message": f.message, "last": now,
         "curl": f.extra.get("curl", ""),
     })
     for k in ("impact", "assist"):
