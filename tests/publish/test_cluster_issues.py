@@ -29,7 +29,7 @@ def test_issues_of_one_rule_on_two_operations_have_their_own_headings() -> None:
                                             "2026-12-01T10:00:00Z")
     body = cluster_issues.render(open_, resolved, "gates")[0].body
     headings = re.findall(r"^### .*$", body, flags=re.M)
-    assert sorted(headings) == [f"### 🚨 auth: `bola` in `{op}`" for op in ops], body
+    assert sorted(headings) == sorted(f"### 🚨 auth: `bola` in `{op}`" for op in ops), body
     # the later run that no longer sees one resolves that one only, by its operation
     open_, resolved = cluster_issues.update(open_, resolved, _verdict(_bola(ops[0])),
                                             "2026-12-01T11:00:00Z")
