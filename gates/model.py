@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -135,6 +136,11 @@ class GateResult:
         )
 
 
+def worst_first(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in the order a reader wants them: worst first, then by file and line."""
+    return sorted(findings, key=lambda f: (-f.severity, f.path or "", f.line or 0))
+
+
 @dataclass
 class Verdict:
     """What one run decided about one branch."""
@@ -162,8 +168,8 @@ class Verdict:
 
     def blocking_findings(self) -> list[Finding]:
         """What blocks, worst first (then by file and line): the order every reader wants."""
-        found = [f for r in self.results for f in r.findings if f.blocking and r.blocking]
-        return sorted(found, key=lambda f: (-f.severity, f.path or "", f.line or 0))
+        return worst_first(f for r in self.results for f in r.findings
+                           if f.blocking and r.blocking)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from gates.model import STATUS_EMOJI, Finding, GateResult, Severity, Status, Verdict
+from gates.model import STATUS_EMOJI, Finding, GateResult, Severity, Status, Verdict, worst_first
 from gates.publish.md import block, code, esc, seconds, when
 
 SEV_EMOJI = {Severity.CRITICAL: "🚨", Severity.HIGH: "⚠️", Severity.MEDIUM: "📋",
@@ -36,10 +34,6 @@ def _gate_row(r: GateResult) -> str:
             f"{seconds(r.duration)} | {esc(note)} |")
 
 
-def _sorted(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-f.severity, f.path or "", f.line or 0))
-
-
 def render(v: Verdict, links: dict[str, str] | None = None) -> str:
     tree = f" → tree {code(v.tree[:10])}" if v.tree else " → **conflict**"
     out = [
@@ -61,7 +55,7 @@ def render(v: Verdict, links: dict[str, str] | None = None) -> str:
         for r, fs in blocking:
             if fs:
                 out += [f"### {esc(r.gate)} — {len(fs)} blocking", ""]
-                out += [_finding(f) for f in _sorted(fs)] + [""]
+                out += [_finding(f) for f in worst_first(fs)] + [""]
     errors = [r for r in v.results if r.status == Status.ERROR]
     if errors:
         out += ["## Gates that could not run (they block: fail closed)", ""]
@@ -83,7 +77,7 @@ def render(v: Verdict, links: dict[str, str] | None = None) -> str:
         out += ["<details><summary>Not blocking: "
                 f"{len(rest)} finding(s) (existing debt, below threshold, or non-blocking gates)"
                 "</summary>", ""]
-        out += [_finding(f) for f in _sorted(rest)] + ["", "</details>", ""]
+        out += [_finding(f) for f in worst_first(rest)] + ["", "</details>", ""]
     if links:
         out += ["---", " · ".join(f"[{esc(k)}]({u})" for k, u in links.items()), ""]
     return "\n".join(out)
