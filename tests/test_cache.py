@@ -451,6 +451,7 @@ def test_an_app_gate_pass_on_the_same_tree_is_reused_never_a_failure(
     assert reused["artifacts"] == ["appish/seen.txt"]
     assert (report / "appish" / "seen.txt").read_text().startswith("import os")
     assert "reused: this tree passed at" in (report / "summary.md").read_text()
+    assert "reused: this tree passed at" in (report / "index.html").read_text()  # run page
     # --fresh: tested again all the same
     assert "cached" not in run("pass", "--fresh")["metrics"]
     assert log.read_text().split() == ["fail", "fail", "error", "error", "pass", "pass"]

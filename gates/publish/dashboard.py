@@ -37,6 +37,7 @@ from gates.filelock import atomic_write, locked
 from gates.model import Finding, GateResult, Severity, Status, Verdict
 from gates.publish import charts, history, index
 from gates.publish.md import seconds
+from gates.publish.summary import gate_note
 from gates.runner import now_iso
 from gates.subject import slug
 
@@ -52,6 +53,10 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
 # presentation forced (U+FE0E) so that no platform swaps in a colour emoji
 GLYPH = {"pass": "✔", "blocked": "✘", "fail": "✘", "error": "⚠", "skipped": "↷",
          "none": "—", "stale": "↻"}
+# the colour emoji gates write into Markdown (summary.md, a gate's details), as the
+# same glyphs: a page must not need an emoji font to say pass or fail
+TEXT_GLYPH = {"✅": "pass", "❌": "fail", "💥": "error", "⚠️": "error", "⚠": "error",
+              "◻️": "◻", "🚨": "‼", "⏳": "stale"}
 PERF_SIDES = ("base", "branch")
 # artifacts shown as pictures (an SVG in <img> runs no script and fetches nothing)
 IMAGES = (".png", ".jpg", ".jpeg", ".svg")
@@ -276,9 +281,18 @@ _LINK = re.compile(r"\[([^\]\n]*)\]\(([^()\s]+)\)")
 _SAFE_URL = re.compile(r"[A-Za-z0-9._~%/#?&=+-]+")
 
 
+_EMOJI = re.compile("|".join(sorted(map(re.escape, TEXT_GLYPH), key=len, reverse=True)))
+
+
+def _text_glyphs(s: str) -> str:
+    return _EMOJI.sub(lambda m: GLYPH.get(TEXT_GLYPH[m[0]], TEXT_GLYPH[m[0]]) + "\ufe0e", s)
+
+
 def inline(s: str) -> str:
     """Markdown inline → HTML: code spans, **strong**, relative links, backslash
-    escapes. Everything else is text: HTML in the input comes out escaped."""
+    escapes. Everything else is text: HTML in the input comes out escaped; colour
+    emoji become text glyphs (`TEXT_GLYPH`)."""
+    s = _text_glyphs(s)
     out: list[str] = []
     i = 0
     while i < len(s):
@@ -976,12 +990,9 @@ def run_page(repo: Path, site: Site, v: Verdict, mine: list[dict[str, Any]],
     for r in v.results:
         new = sum(1 for f in r.findings if f.new)
         blocks = sum(1 for f in r.findings if f.blocking and r.blocking)
-        note = r.reason if r.status in (Status.ERROR, Status.SKIPPED) else ""
-        if r.status == Status.FAIL and not r.blocking:
-            note = "fails, but does not block"
         rows.append([f'<a href="#{anchor_id(r.gate)}">{e(r.gate)}</a>',
                      status_badge(r.status.value), str(blocks), str(new),
-                     str(len(r.findings) - new), seconds(r.duration), e(note)])
+                     str(len(r.findings) - new), seconds(r.duration), e(gate_note(r))])
     body.append("<h2>Gates</h2>")
     body.append(table(["Gate", "Status", "Blocking", "New", "Existing", "Time", "Note"], rows,
                       num=[2, 3, 4, 5], caption="New: introduced by the branch (compared "

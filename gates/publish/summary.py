@@ -21,17 +21,23 @@ def _finding(f: Finding) -> str:
     return line
 
 
-def _gate_row(r: GateResult) -> str:
-    new = sum(1 for f in r.findings if f.new)
-    old = len(r.findings) - new
+def gate_note(r: GateResult) -> str:
+    """The one-line note of a gate's row (summary.md and the run page): why it errored
+    or skipped, that it fails without blocking, or that its pass was reused."""
     note = r.reason if r.status in (Status.ERROR, Status.SKIPPED) else ""
     if r.status == Status.FAIL and not r.blocking:
         note = "fails, but does not block"
     cached = r.metrics.get("cached")
     if isinstance(cached, dict) and not note:  # a pass of this exact tree, reused
         note = f"reused: this tree passed at {cached.get('tested', '?')}"
+    return note
+
+
+def _gate_row(r: GateResult) -> str:
+    new = sum(1 for f in r.findings if f.new)
+    old = len(r.findings) - new
     return (f"| {r.gate} | {STATUS_EMOJI[r.status]} {r.status.value} | {new} | {old} | "
-            f"{seconds(r.duration)} | {esc(note)} |")
+            f"{seconds(r.duration)} | {esc(gate_note(r))} |")
 
 
 def render(v: Verdict, links: dict[str, str] | None = None) -> str:

@@ -376,8 +376,8 @@ def test_run_page_shows_curl_screenshot_suppressions_details_and_perf(cluster: C
     (table,) = md.all("table")
     assert [th.text() for th in table.all("th")] == ["Endpoint", "anonymous", "admin"]
     rows = [[td.text() for td in tr.cells()] for tr in table.all("tbody")[0].all("tr")]
-    assert rows == [["GET /tools", "✅ 200", "✅ 200"], ["<script>alert(3)</script> | x",
-                                                       "❌ 500", "—"]]
+    assert rows == [["GET /tools", "✔\ufe0e 200", "✔\ufe0e 200"],  # ✅, as a text glyph
+                    ["<script>alert(3)</script> | x", "✘\ufe0e 500", "—"]]
     assert table.all("td")[0].all("code")[0].text() == "GET /tools"
     hrefs = [a.attrs["href"] for a in md.all("a")]
     assert hrefs == ["probe/probe.log"]
@@ -564,3 +564,16 @@ def test_base_trend_is_the_median_per_base_commit() -> None:
     commits, values = dashboard.base_trend("main", runs)
     assert commits == ["c1", "c3"]
     assert values == {"p95": [100, 140], "rps": [10.0, 5.0]}
+
+
+def test_colour_emoji_of_a_gates_markdown_become_text_glyphs() -> None:
+    """An access matrix says ✅/❌ in summary.md; the page says ✔︎/✘︎, which every
+    system font has (a machine without an emoji font showed empty boxes)."""
+    from gates.model import STATUS_EMOJI
+    from gates.publish.dashboard import markdown
+
+    html = markdown("| Operation | No token | Other user's object |\n|---|---|---|\n"
+                    "| `GET /api/invoices/{id}` | ✅ 401 | ❌ 200 |\n\n⚠️ server error · ◻️ other")
+    assert "✔\ufe0e 401" in html and "✘\ufe0e 200" in html and "⚠\ufe0e server" in html
+    assert not any(ch in html for ch in [*STATUS_EMOJI.values(), "⚠️", "◻️"]), html
+    assert "<code>GET /api/invoices/{id}</code>" in html
