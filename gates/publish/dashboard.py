@@ -281,7 +281,9 @@ _LINK = re.compile(r"\[([^\]\n]*)\]\(([^()\s]+)\)")
 _SAFE_URL = re.compile(r"[A-Za-z0-9._~%/#?&=+-]+")
 
 
-_EMOJI = re.compile("|".join(sorted(map(re.escape, TEXT_GLYPH), key=len, reverse=True)))
+# longest first ("⚠️" before "⚠"); a glyph already in text presentation stays as it is
+_EMOJI = re.compile("(?:" + "|".join(sorted(map(re.escape, TEXT_GLYPH), key=len, reverse=True))
+                    + ")(?!\ufe0e)")
 
 
 def _text_glyphs(s: str) -> str:

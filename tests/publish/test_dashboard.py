@@ -577,3 +577,5 @@ def test_colour_emoji_of_a_gates_markdown_become_text_glyphs() -> None:
     assert "✔\ufe0e 401" in html and "✘\ufe0e 200" in html and "⚠\ufe0e server" in html
     assert not any(ch in html for ch in [*STATUS_EMOJI.values(), "⚠️", "◻️"]), html
     assert "<code>GET /api/invoices/{id}</code>" in html
+    # once only, also where inline Markdown nests (**…**) or the glyph is already text
+    assert markdown("**⚠️ x** ⚠\ufe0e y") == "<p><strong>⚠\ufe0e x</strong> ⚠\ufe0e y</p>"
