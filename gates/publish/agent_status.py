@@ -25,6 +25,17 @@ def template(agent: str, role: str | None) -> str:
     return TEMPLATE.format(agent=agent, role=role or "(not set)")
 
 
+def _grouped(blocking: list[Mapping[str, Any]]) -> dict[tuple[str, str, str], list[str]]:
+    """One checkbox per problem: the same rule with the same message in several places
+    (float money on two lines) is one item naming every place, in the given order."""
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for f in blocking:
+        where = out.setdefault((f["severity"], f["rule"], f["message"]), [])
+        if (f["location"] or f["gate"]) not in where:
+            where.append(f["location"] or f["gate"])
+    return out
+
+
 def render(agent: str, branches: Mapping[str, Mapping[str, Any]], stale: set[str],
            now: str) -> Block:
     lines = [f"**Last Updated**: {when(now)} (by gates)", ""]
@@ -39,8 +50,9 @@ def render(agent: str, branches: Mapping[str, Mapping[str, Any]], stale: set[str
                   f"report: {code(e['report_dir'] + '/summary.md')}", ""]
         if e["blocking"]:
             lines.append("What blocks it:")
-            lines += [f"- [ ] **{esc(f['severity'])}** {code(f['location'] or f['gate'])} "
-                      f"{code(f['rule'])}: {esc(f['message'])}" for f in e["blocking"]]
+            lines += [f"- [ ] **{esc(sev)}** {', '.join(code(w) for w in where)} "
+                      f"{code(rule)}: {esc(message)}"
+                      for (sev, rule, message), where in _grouped(e["blocking"]).items()]
             lines.append("")
         lines += [f"- [ ] gate **{esc(x['gate'])}** could not run: {esc(x['reason'])}"
                   for x in e.get("errors", [])]

@@ -1,4 +1,5 @@
-"""AGENT_STATUS_<AGENT>.md and summary.md list what blocks a branch worst first, with
+"""AGENT_STATUS_<AGENT>.md and summary.md list what blocks a branch worst first (one item
+per problem in AGENT_STATUS: the same rule and message in two places is one), with
 rule ids as code spans a Markdown renderer shows as they are (no `\\_` inside)."""
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ def test_agent_status_lists_blocking_findings_worst_first_with_plain_rule_ids() 
     block = agent_status.render("IRONWOOD", {v.branch: index.entry(v)}, set(),
                                 "2026-12-01T10:05:00Z")
     assert _rules_in_order(block.body) == ["bola", "not_a_server_error",
-                                           "money-float-arithmetic", "money-float-arithmetic",
+                                           "money-float-arithmetic",
                                            "status_code_conformance"], block.body
     assert "\\_" not in "".join(re.findall(r"`[^`]+`", block.body))  # code spans are literal
-    assert block.body.index("app/pay.py:3") < block.body.index("app/pay.py:9")
+    # one rule, one message, two places: one item naming both, in order
+    assert "- [ ] **high** `app/pay.py:3`, `app/pay.py:9` `money-float-arithmetic`: " \
+        "money-float-arithmetic \\<b\\>here\\</b\\>" in block.body, block.body
     assert "<b>" not in block.body  # a tool's message is text, not markup
 
 
