@@ -31,6 +31,10 @@ def status_text(status: Status) -> str:
     return f"[{STYLE[status]}]{STATUS_EMOJI[status]} {status.value}[/]"
 
 
+def verdict_text(passed: bool) -> str:
+    return "[green]✅ pass[/]" if passed else "[red]❌ blocked[/]"
+
+
 class LiveProgress(Progress):
     """A live table on a terminal; plain lines elsewhere (CI logs, pipes)."""
 
@@ -108,7 +112,7 @@ def verdict_table(verdicts: list[Verdict]) -> Table:
     t.add_column("time", justify="right", no_wrap=True)
     for v in verdicts:
         cells = {r.gate: status_text(r.status) for r in v.results}
-        verdict = "[green]✅ pass[/]" if v.passed else "[red]❌ blocked[/]"
+        verdict = verdict_text(v.passed)
         t.add_row(escape(v.branch), verdict, *(cells.get(g, "[dim]—[/]") for g in gates),
                   f"{v.duration:.1f}s")
     return t

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from gates import subject
 from gates.commands.common import open_repo
-from gates.console import add_columns, console, status_text
+from gates.console import add_columns, console, status_text, verdict_text
 from gates.model import Status
 from gates.publish import index
 from gates.publish.md import when
@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
     t.add_column("tested", no_wrap=True)
     t.add_column("when", no_wrap=True)
     for branch, e in sorted(entries.items(), key=lambda kv: (kv[1]["agent"], kv[0])):
-        verdict = "[green]✅ pass[/]" if e["passed"] else "[red]❌ blocked[/]"
+        verdict = verdict_text(e["passed"])
         if branch in stale:
             verdict += " [yellow]⏳ stale[/]"
         cells = [status_text(Status(e["gates"][g])) if g in e["gates"] else "[dim]—[/]"

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from gates import git, notes
 from gates.commands.common import trusted_config
-from gates.console import console, status_text
+from gates.console import console, status_text, verdict_text
 from gates.model import Status
 from gates.publish.md import when
 
@@ -56,7 +56,7 @@ def main(args: argparse.Namespace) -> int:
     return 0 if notes.passes(rec) else 1
 
 
-LABELS = {"pass": "[green]✅ pass[/]", "blocked": "[red]❌ blocked[/]",
+LABELS = {"pass": verdict_text(True), "blocked": verdict_text(False),
           "incomplete": "[yellow]◐ incomplete[/]", "none": "[dim]— no verdict[/]"}
 
 

@@ -30,9 +30,10 @@ def _grouped(blocking: list[Mapping[str, Any]]) -> dict[tuple[str, str, str], li
     (float money on two lines) is one item naming every place, in the given order."""
     out: dict[tuple[str, str, str], list[str]] = {}
     for f in blocking:
-        where = out.setdefault((f["severity"], f["rule"], f["message"]), [])
-        if (f["location"] or f["gate"]) not in where:
-            where.append(f["location"] or f["gate"])
+        places = out.setdefault((f["severity"], f["rule"], f["message"]), [])
+        where = f["location"] or f["gate"]
+        if where not in places:
+            places.append(where)
     return out
 
 

@@ -34,7 +34,7 @@ from urllib.parse import quote
 from gates import git
 from gates.config import Config
 from gates.filelock import atomic_write, locked
-from gates.model import Finding, GateResult, Severity, Status, Verdict
+from gates.model import STATUS_EMOJI, Finding, GateResult, Severity, Status, Verdict
 from gates.publish import charts, history, index
 from gates.publish.md import seconds
 from gates.publish.summary import gate_note
@@ -55,8 +55,8 @@ GLYPH = {"pass": "✔", "blocked": "✘", "fail": "✘", "error": "⚠", "skippe
          "none": "—", "stale": "↻"}
 # the colour emoji gates write into Markdown (summary.md, a gate's details), as the
 # same glyphs: a page must not need an emoji font to say pass or fail
-TEXT_GLYPH = {"✅": "pass", "❌": "fail", "💥": "error", "⚠️": "error", "⚠": "error",
-              "◻️": "◻", "🚨": "‼", "⏳": "stale"}
+TEXT_GLYPH = {**{emoji: s.value for s, emoji in STATUS_EMOJI.items()},
+              "⚠️": "error", "⚠": "error", "◻️": "◻", "🚨": "‼", "⏳": "stale"}
 PERF_SIDES = ("base", "branch")
 # artifacts shown as pictures (an SVG in <img> runs no script and fetches nothing)
 IMAGES = (".png", ".jpg", ".jpeg", ".svg")
