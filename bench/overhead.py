@@ -5,7 +5,7 @@ Playwright test, and an HTTP API with a locustfile), then measures side by side,
 alternating the two (so the machine's other load hits both alike), medians over
 several repetitions, each as a ratio "through gates / plain":
 
-1. app start to healthy: gates' app runner (`gates.app.start`: free port,
+1. app start to healthy: gates' app runner (`gates.apptest.app.start`: free port,
    scrubbed env, process group, log) vs `Popen` + polling /health;
 2. browser tests: `gates run --gate e2e` (merge result, app start, Chromium lookup,
    JUnit → findings) vs `pytest` + pytest-playwright run directly against an app
@@ -108,7 +108,7 @@ def side_by_side(label: str, through_gates: Callable[[], float],
 
 
 def free_port() -> int:
-    from gates.app import free_port as fp
+    from gates.apptest.app import free_port as fp
 
     return fp()
 
@@ -136,9 +136,9 @@ class PlainApp:
 
 def gates_app_starter(repo: Path, scratch: Path, stack: contextlib.ExitStack
                       ) -> Callable[[], float]:
-    """gates.app.start on a context like a run makes (export + config from main)."""
+    """gates.apptest.app.start on a context like a run makes (export + config from main)."""
     from gates import registry, subject
-    from gates.app import start
+    from gates.apptest.app import start
     from gates.commands.common import trusted_config
     from gates.gate import GateContext, Workspace
 
@@ -186,7 +186,7 @@ def plain_pytest(repo: Path, app: PlainApp, chromium: str) -> Callable[[], float
         # the plugin only hands pytest-playwright the system Chromium (Playwright's own
         # download does not work everywhere); nothing else of gates runs here
         t0 = time.perf_counter()
-        subprocess.run([PY, "-m", "pytest", "tests/e2e", "-q", "-p", "gates.pytest_browser",
+        subprocess.run([PY, "-m", "pytest", "tests/e2e", "-q", "-p", "gates.builtin.e2e.pytest_browser",
                         "-p", "no:cacheprovider", "--browser", "chromium", "--base-url",
                         app.url], cwd=repo, env=env, check=True, capture_output=True)
         return time.perf_counter() - t0
@@ -217,15 +217,15 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--duration", type=float, default=6.0)
     ARGS = parser.parse_args()
-    from gates.browser import find_chromium
-    from gates.builtin.perf import Perf
+    from gates.builtin.e2e.browser import find_chromium
+    from gates.builtin.perf.gate import Perf
 
     chromium = str(find_chromium().path)
     load_time = ARGS.duration + 2 * float(Perf.defaults["warmup"])
     with tempfile.TemporaryDirectory(prefix="gates-bench-") as tmp, \
             contextlib.ExitStack() as stack:
         repo = make_repo(Path(tmp), ARGS.duration)
-        side_by_side("app start to healthy: gates.app vs Popen + poll",
+        side_by_side("app start to healthy: gates.apptest.app vs Popen + poll",
                      gates_app_starter(repo, Path(tmp), stack), lambda: plain_app_start(repo))
         app = PlainApp(repo)
         try:

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = ROOT / "gates" / "rules"
+RULES = ROOT / "gates" / "builtin" / "security" / "rules"
 BIN = Path(sys.executable).parent
 
 PY = '''"""Module {i}: part of the tool library."""

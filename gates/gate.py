@@ -169,7 +169,7 @@ class GateContext:
         return [p for p in self.changed if glob_match(p, patterns)]
 
     def app(self, **kw: Any) -> Any:
-        """`with ctx.app() as app:` starts the application under test (see gates.app);
+        """`with ctx.app() as app:` starts the application under test (see gates.apptest.app);
         `ctx.app(tree=ctx.workspace.base_worktree(), label="base")` the base's."""
         if self.app_factory is None:
             raise GateError("this run has no app runner")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gates.browser import BrowserMissing, Chromium, find_chromium
+from gates.builtin.e2e.browser import BrowserMissing, Chromium, find_chromium
 from gates.gate import GateContext
 from gates.model import GateResult
 
@@ -120,7 +120,7 @@ def gate_context(repo: GitRepo, branch: str, gate: object, *, reports: Path | No
     """A real GateContext for `gate` on `branch` of `repo`: the trusted config from
     main, the merge result exported, artifacts under `reports` — as a run makes it."""
     from gates import registry, runner, subject
-    from gates.app import start
+    from gates.apptest.app import start
     from gates.commands.common import trusted_config
     from gates.gate import Workspace
 

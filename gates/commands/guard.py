@@ -20,10 +20,11 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
-from gates import git, guard, notes
+from gates import git
 from gates.commands.common import trusted_config
 from gates.config import Config, validate
-from gates.guard import Landing
+from gates.guard import decide, notes
+from gates.guard.decide import Landing
 from gates.subject import SubjectError
 
 
@@ -165,7 +166,7 @@ def _explicit(root: Path, ref: str, target: str, how: str) -> Landing:
 
 
 def _what(land: Landing, branch: str, protected: str) -> str:
-    label = branch or guard.short(land.commit or land.tree)
+    label = branch or decide.short(land.commit or land.tree)
     if land.how == "update":
         return f"moving {protected} to {label}"
     if land.how.startswith("push to "):
@@ -189,15 +190,15 @@ def _hint(hook: str) -> str:
 def _decide(root: Path, cfg: Config, land: Landing, hook: str, ci: bool) -> int:
     protected = cfg["base"]
     try:
-        d = guard.check(root, protected, cfg["status_dir"], land)
+        d = decide.check(root, protected, cfg["status_dir"], land)
     except git.GitError as e:  # refused, and an override can still let it through
-        d = guard.Decision(False, f"the guard could not check it ({e})", "guard error")
+        d = decide.Decision(False, f"the guard could not check it ({e})", "guard error")
     what = _what(land, d.branch, protected)
     if d.allowed:
         if land.commit is None or land.commit != land.old:  # a ref rewritten in place: quiet
             say(f"gates guard: {what}: allowed: {d.why}.")
         return 0
-    reason = guard.override_reason()
+    reason = decide.override_reason()
     if reason is None:
         say(f"gates guard: {what} refused: {d.why}{_hint(hook)} In an emergency only, "
             f'GATES_OVERRIDE="reason" lets it through, and is recorded in '
@@ -213,33 +214,33 @@ def _decide(root: Path, cfg: Config, land: Landing, hook: str, ci: bool) -> int:
         return 3
     if not fresh:
         say(f"gates guard: {what}: through by the override already recorded for tree "
-            f"{guard.short(land.tree)}.")
+            f"{decide.short(land.tree)}.")
         return 0
     say(f"gates guard: OVERRIDE by {entry['who']}: {what} goes through although {d.why} "
         f"Reason given: “{reason}”. Recorded in CLUSTER_ISSUES.md (high priority) and in "
-        f"the verdict note on tree {guard.short(land.tree)}.")
+        f"the verdict note on tree {decide.short(land.tree)}.")
     if ci:
         _annotate(f"{what} went through by override ({reason}): {d.why}", level="warning")
     return 0
 
 
-def _record(root: Path, cfg: Config, land: Landing, d: guard.Decision, reason: str,
+def _record(root: Path, cfg: Config, land: Landing, d: decide.Decision, reason: str,
             hook: str) -> tuple[dict[str, str], bool]:
     from gates import publish  # only an override pays for these imports
     from gates.model import Finding, Severity
 
     protected = cfg["base"]
-    entry = guard.override_entry(root, protected, land, d, reason, hook)
-    if guard.recorded(root, land.tree, entry["key"]):
+    entry = decide.override_entry(root, protected, land, d, reason, hook)
+    if decide.recorded(root, land.tree, entry["key"]):
         return entry, False
     try:
-        label = d.branch or guard.short(land.commit or land.tree)
+        label = d.branch or decide.short(land.commit or land.tree)
         finding = Finding(
             gate="guard", rule="merge-override", severity=Severity.HIGH, tool="gates guard",
             fingerprint=entry["key"],
             message=f"{entry['who']} overrode the merge guard ({hook}) at {entry['when']} "
                     f"with the reason “{reason}”. What the guard said: {d.why}",
-            extra={"impact": f"{protected} takes {label} (tree {guard.short(land.tree)}) "
+            extra={"impact": f"{protected} takes {label} (tree {decide.short(land.tree)}) "
                              f"without a passing verdict ({d.failed})",
                    "assist": f"a person to review the override and what it let into "
                              f"{protected}; run `gates run --branch {label}` once it is fixed"},

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from gates import git, hooks
+from gates import git
 from gates.console import console, err
+from gates.guard import hooks
 
 
 def main(args: argparse.Namespace) -> int:

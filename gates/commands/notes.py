@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 
-from gates import git, notes
+from gates import git
 from gates.console import console
+from gates.guard import notes
 
 
 def main(args: argparse.Namespace) -> int:

@@ -8,9 +8,11 @@ import os
 from functools import partial
 from pathlib import Path
 
-from gates import app, batch, git, notes, policy, publish, runner, subject
+from gates import batch, git, policy, publish, runner, subject
+from gates.apptest import app
 from gates.commands.common import Repo, open_repo
 from gates.console import LiveProgress, console, err, print_reasons, verdict_table
+from gates.guard import notes
 from gates.model import Verdict
 from gates.publish import dashboard
 

@@ -11,9 +11,10 @@ import argparse
 
 from rich.markup import escape
 
-from gates import git, notes
+from gates import git
 from gates.commands.common import trusted_config
 from gates.console import console, status_text, verdict_text
+from gates.guard import notes
 from gates.model import Status
 from gates.publish.md import when
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gates import notes
+from gates.guard import notes
 from tests.conftest import GitRepo, gates_env, lint_only, run_gates, sh
 
 CLEAN = "def pay() -> int:\n    return 1\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gates import notes
+from gates.guard import notes
 from tests.conftest import ROOT, GitRepo, lint_only, plugin_env, plugin_path, run_gates
 
 PROBE = """

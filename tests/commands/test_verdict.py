@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from gates import notes
+from gates.guard import notes
 from tests.conftest import GitRepo, lint_only, run_gates
 
 CLEAN = "def tools() -> list[str]:\n    return []\n"

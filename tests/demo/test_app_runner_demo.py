@@ -1,4 +1,4 @@
-"""The app runner (gates.app.start, what `ctx.app()` is) on the sample cluster: the
+"""The app runner (gates.apptest.app.start, what `ctx.app()` is) on the sample cluster: the
 tool library started from the demo repo's config, for real — healthy, answering,
 and stopped with its whole process group."""
 

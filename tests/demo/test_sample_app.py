@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from gates import proc
-from gates.app import free_port
+from gates.apptest.app import free_port
 from gates.demo.cluster import (
     APP,
     BRANCHES,

@@ -1,0 +1,175 @@
+"""The api gate: schemathesis against the merge result's app and its OpenAPI document.
+
+Every check of schemathesis (server errors, undocumented status codes and content
+types, response schemas, …), its phases (examples, coverage, fuzzing, and
+stateful sequences through the document's links), authenticated as a user of
+`[gates.auth]`, bounded by `max_examples` per operation and `max_time` in all.
+Each failure is a finding with the operation, the check and a `curl` line; the
+JUnit report is an artifact. No app configured: skipped. The app not starting,
+no document, a failing login, a run past `max_time`: error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import metadata
+from typing import Any, ClassVar
+
+import httpx
+
+from gates import proc
+from gates.apptest import credentials, openapi
+from gates.apptest.app import AppNotConfigured, RunningApp
+from gates.builtin.api import fuzz
+from gates.builtin.api.fuzz import Failure
+from gates.gate import GateContext, GateError
+from gates.model import Finding, GateResult, Severity, Status
+from gates.publish.md import code, esc
+
+SEVERITY = {"critical": Severity.HIGH, "high": Severity.HIGH, "medium": Severity.MEDIUM,
+            "low": Severity.LOW}
+CHECK_SEVERITY = {"ignored_auth": Severity.CRITICAL}  # the API let a request without auth in
+OUTPUT_TAIL = 1500
+
+
+class Api:
+    name = "api"
+    needs_app = True
+    defaults: ClassVar[dict[str, Any]] = {
+        "spec": "/openapi.json",  # where the app serves its OpenAPI document
+        "user": "",  # the [gates.auth] user to test as ("": `role`'s first, else the first)
+        "role": "",
+        "max_examples": 25,  # per operation and phase
+        "max_time": 240.0,  # seconds for the whole schemathesis run; past it: error
+        "checks": ["all"],
+        "exclude_checks": [],
+        "phases": [],  # examples, coverage, fuzzing, stateful; empty: all
+        "workers": 1,
+        "seed": 1,  # 0: a new one each run
+        "args": [],  # extra `schemathesis run` arguments
+    }
+
+    def applies(self, ctx: GateContext) -> bool:
+        return True
+
+    def run(self, ctx: GateContext) -> GateResult:
+        try:
+            with ctx.app() as app:
+                return self._run(ctx, app)
+        except AppNotConfigured as e:
+            return GateResult.skipped(self.name, str(e))
+
+    def _run(self, ctx: GateContext, app: RunningApp) -> GateResult:
+        cfg = ctx.config
+        auth = ctx.settings["gates"].get("auth", {})
+        user = _user(cfg, credentials.users(auth))
+        with httpx.Client(timeout=10.0, trust_env=False) as client:
+            openapi.fetch(client, app.url(cfg["spec"]))
+            token = (credentials.token_for(ctx, auth, client, app.base_url, user)
+                     if user else None)
+        work = ctx.workspace.scratch / self.name
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "schemathesis.toml").write_text("# gates: nothing from the tree under test\n")
+        ctx.artifacts.mkdir(parents=True, exist_ok=True)
+        junit, ndjson = ctx.artifacts / "junit.xml", work / "events.ndjson"
+        cmd = fuzz.command(
+            app.url(cfg["spec"]), config_file=work / "schemathesis.toml", junit=junit,
+            ndjson=ndjson, token=token, max_examples=int(cfg["max_examples"]),
+            checks=cfg["checks"], exclude_checks=cfg["exclude_checks"], phases=cfg["phases"],
+            workers=int(cfg["workers"]), seed=int(cfg["seed"]), args=cfg["args"])
+        env = {"HYPOTHESIS_STORAGE_DIRECTORY": str(work / "hypothesis")}
+        shown = f"Bearer <token of {user.name}>" if user else "<none>"
+        try:
+            res = ctx.run(cmd, cwd=work, timeout=float(cfg["max_time"]), env=env)
+        except proc.Timeout as e:
+            (ctx.artifacts / "schemathesis.log").write_text(e.output + "\n", encoding="utf-8")
+            found = fuzz.failures(ndjson, shown_auth=shown)
+            return GateResult.error(
+                self.name, f"schemathesis did not finish within max_time = "
+                f"{cfg['max_time']:.0f}s (raise [gates.api] max_time or lower max_examples); "
+                f"{len(found)} failure(s) found so far",
+                findings=[_finding(f) for f in found], artifacts=self._artifacts(ctx))
+        (ctx.artifacts / "schemathesis.log").write_text(res.output + "\n", encoding="utf-8")
+        if not app.alive():
+            raise GateError(f"the app died during the schemathesis run (exit "
+                            f"{app.process.returncode}); last lines of its log:\n"
+                            f"{app.log_tail()}")
+        found, errors = fuzz.failures(ndjson, shown_auth=shown), fuzz.errors(ndjson)
+        if res.returncode not in (0, 1) or (res.returncode == 1 and not found and not errors):
+            raise GateError(f"schemathesis could not run (exit {res.returncode}):\n"
+                            f"{res.output[-OUTPUT_TAIL:]}")
+        findings = [_finding(f) for f in found] + [_error_finding(e) for e in errors]
+        who = user.label if user else "no user"
+        version = _version()
+        return GateResult(
+            gate=self.name, status=Status.PASS, findings=findings,
+            artifacts=self._artifacts(ctx),
+            metrics={"failures": len(found), "errors": len(errors), "user": who,
+                     "max_examples": int(cfg["max_examples"]), "seed": int(cfg["seed"]),
+                     "tools": {"schemathesis": version}},
+            details=_details(found, errors, who, version, cfg))
+
+    def _artifacts(self, ctx: GateContext) -> list[str]:
+        return [f"{self.name}/{n}" for n in ("junit.xml", "schemathesis.log", "app.log")
+                if (ctx.artifacts / n).is_file()]
+
+
+def _user(cfg: dict[str, Any], users: list[credentials.User]) -> credentials.User | None:
+    if cfg["user"]:
+        found = next((u for u in users if u.name == cfg["user"]), None)
+        if found is None:
+            raise GateError(f"[gates.api] user = {cfg['user']!r} is not a user of "
+                            "[gates.auth] users")
+        return found
+    if cfg["role"]:
+        found = next((u for u in users if u.role == cfg["role"]), None)
+        if found is None:
+            raise GateError(f"[gates.api] role = {cfg['role']!r}: no user of [gates.auth] "
+                            "users has it")
+        return found
+    return users[0] if users else None
+
+
+def _finding(f: Failure) -> Finding:
+    detail = "; ".join(line.strip() for line in f.message.splitlines() if line.strip())
+    fp = hashlib.sha256(f"api\0{f.check}\0{f.operation}".encode()).hexdigest()[:16]
+    return Finding(
+        gate="api", rule=f.check, tool="schemathesis", fingerprint=fp,
+        severity=CHECK_SEVERITY.get(f.check, SEVERITY.get(f.severity, Severity.MEDIUM)),
+        message=f"{f.operation}: {f.title} ({f.code})" + (f" — {detail}" if detail else ""),
+        extra={"operation": f.operation, "check": f.check, "code": f.code, "curl": f.curl,
+               "phase": f.phase, "count": f.count},
+    )
+
+
+def _error_finding(line: str) -> Finding:
+    fp = hashlib.sha256(f"api\0schemathesis-error\0{line}".encode()).hexdigest()[:16]
+    return Finding(gate="api", rule="schemathesis-error", tool="schemathesis", fingerprint=fp,
+                   severity=Severity.MEDIUM, message=f"schemathesis could not test {line}")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("schemathesis")
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _details(found: list[Failure], errors: list[str], who: str, version: str,
+             cfg: dict[str, Any]) -> str:
+    phases = ", ".join(cfg["phases"]) or "all phases"
+    head = (f"schemathesis {esc(version)} as {esc(who)}: checks {esc(', '.join(cfg['checks']))}, "
+            f"{cfg['max_examples']} examples per operation, {esc(phases)}, seed "
+            f"{cfg['seed'] or 'random'}. {len(found)} failure(s)"
+            + (f", {len(errors)} error(s)" if errors else "") + ".")
+    if not found:
+        return head
+    rows = ["| Operation | Check | Detail | Seen |", "|---|---|---|---|"]
+    for f in found:
+        detail = "; ".join(s.strip() for s in f.message.splitlines() if s.strip())
+        rows.append(f"| {code(f.operation)} | {esc(f.title)} ({code(f.check)}) | "
+                    f"{esc(detail[:200]) or '—'} | {f.count} |")
+    return "\n".join([head, "", *rows])
+
+
+GATE = Api()

@@ -1,0 +1,122 @@
+"""The auth gate: the repo's own auth tests and a generated authorization probe,
+both against the merge result's app started on a loopback port.
+
+The probe (`gates.builtin.auth.probe`) reads the app's OpenAPI document and asks every
+protected operation with forged, missing and wrong-role credentials and with
+another user's object; the access matrix goes to summary.md (`details`) and
+verdict.json (`metrics["matrix"]`). The repo's tests (`gates.builtin.auth.target_tests`) run
+after the probe, on the same app. No app configured: skipped. The app not
+starting, no document, a user who cannot log in: error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from typing import Any, ClassVar
+
+import httpx
+
+from gates.apptest import credentials, junit, openapi, suite
+from gates.apptest.app import AppNotConfigured, RunningApp
+from gates.apptest.junit import TestCase
+from gates.builtin.auth import probe, report, target_tests
+from gates.gate import GateContext, GateError
+from gates.model import GateResult, Severity, Status
+
+REQUEST_TIMEOUT = 10.0
+
+
+class Auth:
+    name = "auth"
+    needs_app = True
+    defaults: ClassVar[dict[str, Any]] = {
+        "tests": [],  # the repo's auth tests, e.g. ["tests/auth"]
+        "marker": "",  # pytest -m, e.g. "auth"
+        "args": [],  # extra pytest arguments
+        "spec": "/openapi.json",  # where the app serves its OpenAPI document
+        # how to get a token: { path, token_field, username_field, password_field, format }
+        "login": {},
+        "token_command": [],  # or a command printing one ({user} {username} {password} …)
+        "users": {},  # name -> { username, password, role }
+        "roles": {},  # "[METHOD ]/path/glob" -> roles, for documents without x-roles
+        "owned": {},  # operation on one user's objects -> the operation creating one ("")
+        "values": {},  # parameter/property name -> the value requests use
+        "jwt_secret": "",  # the test app's HMAC secret ("${VAR}": from [app] env)
+        "admin_role": "",  # the role a tampered token claims (default: from the document)
+        "timeout": 300.0,
+    }
+
+    def applies(self, ctx: GateContext) -> bool:
+        return True
+
+    def run(self, ctx: GateContext) -> GateResult:
+        section = ctx.config
+        app_env = {k: str(v) for k, v in ctx.settings["app"]["env"].items()}
+        tests, marker = list(section["tests"]), str(section["marker"])
+        suite.check_paths(ctx.worktree, tests, "auth tests")
+        deleted = suite.deleted_tests(ctx, tests, "auth tests")
+        try:
+            with ctx.app() as app:
+                cfg = probe.config(section, app_env)
+                users = credentials.users(section)
+                matrix = self._probe(ctx, app, cfg, users)
+                cases = (target_tests.run(ctx, app, tests, marker, section["args"], app_env)[0]
+                         if tests or marker else None)
+        except AppNotConfigured as e:
+            return GateResult.skipped(self.name, str(e))
+        result = self._result(ctx, matrix, cases)
+        result.findings = deleted + result.findings
+        return result
+
+    def _probe(self, ctx: GateContext, app: RunningApp, cfg: probe.ProbeConfig,
+               users: list[credentials.User]) -> probe.Matrix:
+        def check_alive() -> None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                app.process.wait(timeout=1.0)  # a request that killed it: let it finish dying
+            if not app.alive():
+                raise GateError(f"the app died during the auth probe (exit "
+                                f"{app.process.returncode}); last lines of its log:\n"
+                                f"{app.log_tail()}")
+
+        with httpx.Client(timeout=REQUEST_TIMEOUT, trust_env=False) as client:
+            try:
+                spec = openapi.fetch(client, app.url(ctx.config["spec"]))
+                tokens = {u.name: credentials.token_for(ctx, ctx.config, client, app.base_url, u)
+                          for u in users}
+            except GateError:
+                check_alive()
+                raise
+            session = probe.Session(client=client, base_url=app.base_url, spec=spec,
+                                        cfg=cfg, users=users, tokens=tokens,
+                                        deadline=ctx.deadline - 5 if ctx.deadline else 1e18,
+                                        check_alive=check_alive)
+            return probe.run(session)
+
+    def _result(self, ctx: GateContext, matrix: probe.Matrix,
+                cases: list[TestCase] | None) -> GateResult:
+        findings = report.findings(matrix)
+        metrics: dict[str, Any] = {
+            "operations": len(matrix.operations),
+            "requests": len(matrix.cells),
+            "holes": sum(1 for c in matrix.cells if c.outcome == "hole"),
+            "matrix": [c.to_json() for c in matrix.cells],
+            "notes": matrix.notes,
+        }
+        tests = ""
+        artifacts = [f"{self.name}/app.log"] if (ctx.artifacts / "app.log").is_file() else []
+        if cases is not None:
+            findings += junit.findings_from_junit(cases, gate=self.name,
+                                                        severity=Severity.HIGH)
+            counts = target_tests.counts(cases)
+            metrics["tests"] = counts
+            tests = (f"The repo's auth tests: {counts['passed']} passed, {counts['failed']} "
+                     f"failed, {counts['error']} errored, {counts['skipped']} skipped.")
+            artifacts += [f"{self.name}/{n}" for n in ("junit.xml", "pytest.log")
+                          if (ctx.artifacts / n).is_file()]
+        return GateResult(gate=self.name, status=Status.PASS, findings=findings,
+                          metrics=metrics, artifacts=artifacts,
+                          details=report.details(matrix, tests))
+
+
+GATE = Auth()
