@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 class Severity(enum.IntEnum):
@@ -43,6 +43,108 @@ STATUS_EMOJI = {
     Status.ERROR: "💥",
     Status.SKIPPED: "⏭️",
 }
+
+
+# ---- structured gate output: what a gate shows under its name in summary.md and on
+# the run page. Plain data, no Markdown and no HTML: each publisher renders it in its
+# own format and escapes it there (gates never import a publisher).
+
+Mark = Literal["good", "bad", "warn", "other"]  # ✅ refused · ❌ let in · ⚠️ · ◻️
+
+
+@dataclass(frozen=True)
+class Text:
+    """A run of inline text: plain, `code`, **strong**, a link to an artifact of this run
+    (`href` relative to the run's report folder), or preceded by a status mark."""
+
+    text: str
+    code: bool = False
+    strong: bool = False
+    href: str | None = None
+    mark: Mark | None = None
+
+
+Inline = list[Text]
+
+
+def plain(text: object) -> Text:
+    return Text(str(text))
+
+
+def code(text: object) -> Text:
+    return Text(str(text), code=True)
+
+
+@dataclass
+class Heading:
+    text: str
+
+
+@dataclass
+class Paragraph:
+    parts: Inline
+
+
+@dataclass
+class Bullets:
+    items: list[Inline]
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[Inline]]  # each cell is a run of Text
+    numeric: list[bool] = field(default_factory=list)  # right-aligned columns
+
+
+@dataclass
+class Chart:
+    """An SVG the gate wrote as an artifact (path relative to the run's report folder)."""
+
+    artifact: str
+    alt: str
+
+
+@dataclass
+class Commands:
+    """Lines to copy into a shell: reproduction steps, a trace viewer."""
+
+    lines: list[str]
+
+
+Section = Heading | Paragraph | Bullets | Table | Chart | Commands
+_SECTION_TYPES: dict[str, type] = {c.__name__.lower(): c for c in
+                                   (Heading, Paragraph, Bullets, Table, Chart, Commands)}
+
+
+def _text_json(t: Text) -> dict[str, Any]:
+    return {k: v for k, v in asdict(t).items() if v not in (None, False)}
+
+
+def section_to_json(s: Section) -> dict[str, Any]:
+    kind = type(s).__name__.lower()
+    if isinstance(s, Paragraph):
+        return {"type": kind, "parts": [_text_json(t) for t in s.parts]}
+    if isinstance(s, Bullets):
+        return {"type": kind, "items": [[_text_json(t) for t in i] for i in s.items]}
+    if isinstance(s, Table):
+        return {"type": kind, "headers": s.headers, "numeric": s.numeric,
+                "rows": [[[_text_json(t) for t in cell] for cell in row] for row in s.rows]}
+    return {"type": kind, **asdict(s)}
+
+
+def section_from_json(data: dict[str, Any]) -> Section:
+    data = dict(data)
+    cls = _SECTION_TYPES[data.pop("type")]
+    if cls is Paragraph:
+        return Paragraph([Text(**t) for t in data["parts"]])
+    if cls is Bullets:
+        return Bullets([[Text(**t) for t in i] for i in data["items"]])
+    if cls is Table:
+        return Table(data["headers"], [[[Text(**t) for t in c] for c in r] for r in data["rows"]],
+                     data.get("numeric", []))
+    section: Section = cls(**data)
+    return section
 
 
 @dataclass
@@ -92,9 +194,10 @@ class GateResult:
     reason: str = ""
     duration: float = 0.0
     blocking: bool = True
-    # a Markdown section the gate composes from its own data (an access matrix, a
-    # perf table), shown under the gate in summary.md; untrusted text escaped by the gate
-    details: str = ""
+    # what the gate shows under its name (an access matrix, a perf table, a chart):
+    # structured, rendered and escaped by each publisher
+    sections: list[Section] = field(default_factory=list)
+    details: str = ""  # transitional: the Markdown the sections replace
 
     @classmethod
     def error(cls, gate: str, reason: str, **kw: Any) -> GateResult:
@@ -117,6 +220,7 @@ class GateResult:
             "duration": round(self.duration, 3),
             "metrics": self.metrics,
             "artifacts": self.artifacts,
+            "sections": [section_to_json(s) for s in self.sections],
             "details": self.details,
             "findings": [f.to_json() for f in self.findings],
         }
@@ -132,6 +236,7 @@ class GateResult:
             reason=data.get("reason", ""),
             duration=data.get("duration", 0.0),
             blocking=data.get("blocking", True),
+            sections=[section_from_json(s) for s in data.get("sections", [])],
             details=data.get("details", ""),
         )
 
