@@ -143,6 +143,11 @@ def test_sigkill_at_random_points_leaves_old_or_new(tmp_path: Path) -> None:
     target.write_bytes(HUMAN.encode())
     rng = random.Random(1)
     env = gates_env()
+    # one whole write first: on a loaded machine every killed writer may die before its first
+    subprocess.run([sys.executable, "-c", "from pathlib import Path; import sys; "
+                    "from gates.publish.blocks import Block, update_file; "
+                    "update_file(Path(sys.argv[1]), [Block('status', 'row 0', "
+                    "anchor=r'^## Merge Gates')])", str(target)], env=env, check=True)
     for _ in range(200):
         p = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
