@@ -1,5 +1,11 @@
-"""A killed run's folder and process groups are removed by the next run's sweep; a live
-run's never, however young."""
+"""gates.subject: what a run judges (a branch, its base, their merge result), the
+throw-away folder it is materialised in, and the sweep of the folders killed runs left:
+a killed run's folder and process groups are removed by the next run's sweep; a live
+run's never, however young.
+
+Covered elsewhere: an unknown branch, an invalid name and a missing base as the user sees
+them (tests/commands/test_run.py::test_user_errors).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +19,128 @@ from pathlib import Path
 
 import pytest
 
-from gates import proc, subject
+from gates import git, proc, subject
 from gates.filelock import if_free, new_locked
 from tests.conftest import GitRepo, gates_env, process_gone
+
+# -- resolving a branch ------------------------------------------------------------------
+
+
+def test_a_local_branch_resolves_to_its_merge_result(repo: GitRepo) -> None:
+    tip = repo.branch("walnut/catalog", {"app/catalog.py": "C = 1\n", "app/core.py": "X = 1\n"})
+    fork = repo.git("rev-parse", "main")
+    repo.commit({"README.md": "main moves on\n"}, "docs")
+    subj = subject.resolve(repo.path, "walnut/catalog", "main")
+    assert (subj.branch, subj.ref, subj.agent, subj.base) == (
+        "walnut/catalog", "refs/heads/walnut/catalog", "WALNUT", "main")
+    assert subj.branch_commit == tip and subj.short == tip[:8]
+    assert subj.base_commit == repo.git("rev-parse", "main") and subj.merge_base == fork
+    assert subj.tree == repo.git("merge-tree", "--write-tree", "main", "walnut/catalog")
+    assert subj.conflicts == []
+    # what the merge changes against the base: the branch's files, not main's README
+    assert [(c.status, c.path) for c in subj.changed] == [("A", "app/catalog.py"),
+                                                          ("M", "app/core.py")]
+
+
+def test_a_branch_only_origin_has_resolves_to_the_remote_tracking_one(repo: GitRepo,
+                                                                      tmp_path: Path) -> None:
+    tip = repo.branch("acacia/loans", {"app/loans.py": "L = 1\n"})
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo.path), str(clone)], check=True)
+    subj = subject.resolve(clone, "acacia/loans", "main")
+    assert subj.ref == "refs/remotes/origin/acacia/loans" and subj.branch_commit == tip
+    assert subj.agent == "ACACIA" and [c.path for c in subj.changed] == ["app/loans.py"]
+
+
+@pytest.mark.parametrize("name", ["--all", "-b", "", "a b", "x:y"])
+def test_a_name_git_could_take_for_an_option_or_a_range_is_refused(repo: GitRepo,
+                                                                    name: str) -> None:
+    with pytest.raises(subject.SubjectError, match=r"^not a valid branch name: "):
+        subject.resolve(repo.path, name, "main")
+
+
+def test_a_conflict_has_no_tree_no_changes_and_names_the_paths(repo: GitRepo) -> None:
+    repo.branch("walnut/x", {"app/core.py": "X = 1\n", "app/ok.py": "OK = 1\n"})
+    repo.commit({"app/core.py": "X = 2\n"}, "main moves")
+    subj = subject.resolve(repo.path, "walnut/x", "main")
+    assert subj.tree is None and subj.conflicts == ["app/core.py"] and subj.changed == []
+    assert subj.merge_base is not None
+
+
+def test_a_pinned_base_commit_is_the_base_even_when_the_branch_moved(repo: GitRepo) -> None:
+    pinned = repo.git("rev-parse", "main")  # the commit the run read its policy from
+    repo.branch("walnut/a", {"app/a.py": "A = 1\n"})
+    repo.commit({"app/later.py": "LATER = 1\n"}, "main moves during the run")
+    subj = subject.resolve(repo.path, "walnut/a", "main", pinned)
+    assert subj.base_commit == pinned
+    assert subj.tree == repo.git("merge-tree", "--write-tree", pinned, "walnut/a")
+    assert "app/later.py" not in repo.git("ls-tree", "-r", "--name-only", subj.tree)
+    assert subject.resolve(repo.path, "walnut/a", "main").base_commit != pinned
+
+
+@pytest.mark.parametrize(("branch", "folder"), [
+    ("ironwood/payments", "ironwood__payments"),
+    ("walnut/ui/v2", "walnut__ui__v2"),
+    ("../../etc/passwd", "etc__passwd"),
+    ("...", "branch"),
+    ("-rf", "rf"),
+    ("a b;c$d", "a_b_c_d"),
+    ("index.html", "index.html_"),
+    ("walnut/latest.JSON", "walnut__latest.JSON_"),
+    ("walnut/v1.2", "walnut__v1.2"),
+])
+def test_slug_is_a_folder_name_that_stays_in_the_reports_folder(branch: str,
+                                                                folder: str) -> None:
+    assert subject.slug(branch) == folder
+
+
+def test_slug_is_at_most_120_characters() -> None:
+    assert subject.slug("walnut/" + "x" * 300) == ("walnut__" + "x" * 300)[:120]
+
+
+def test_agent_is_the_upper_case_prefix_of_the_branch() -> None:
+    assert subject.agent_of("ironwood/payments") == "IRONWOOD"
+    assert subject.agent_of("ironwood/a/b") == "IRONWOOD"
+    assert subject.agent_of("hotfix") == "UNASSIGNED"
+
+
+def test_stale_when_the_branch_or_its_base_moved_or_is_gone(repo: GitRepo) -> None:
+    repo.branch("walnut/a", {"app/a.py": "A = 1\n"})
+    repo.branch("acacia/b", {"app/b.py": "B = 1\n"})
+    repo.branch("oak/c", {"app/c.py": "C = 1\n"})
+
+    def entry(branch: str) -> dict[str, object]:
+        return {"base": "main", "base_commit": repo.git("rev-parse", "main"),
+                "branch_commit": repo.git("rev-parse", branch)}
+
+    entries = {b: entry(b) for b in ("walnut/a", "acacia/b", "oak/c")}
+    assert subject.stale(repo.path, entries) == set()
+    repo.git("checkout", "-q", "walnut/a")
+    repo.commit({"app/a.py": "A = 2\n"}, "more")
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", "oak/c")
+    assert subject.stale(repo.path, entries) == {"walnut/a", "oak/c"}
+    repo.commit({"README.md": "x\n"}, "main moves")
+    assert subject.stale(repo.path, entries) == {"walnut/a", "acacia/b", "oak/c"}
+
+
+def test_the_merge_result_is_materialised_outside_the_repo_and_removed_on_error(
+        repo: GitRepo) -> None:
+    repo.branch("walnut/a", {"app/a.py": "A = 1\n"})
+    subj = subject.resolve(repo.path, "walnut/a", "main")
+    runs = subject.runs_dir(repo.path)
+    assert not runs.resolve().is_relative_to(repo.path.resolve())
+    with pytest.raises(RuntimeError, match="a gate fell over"), \
+            subject.materialise(repo.path, subj) as (tree, scratch):
+        assert tree.parent == scratch and scratch.parent == runs
+        assert (tree / "app" / "a.py").read_text() == "A = 1\n"
+        assert not (tree / ".git").exists() and git.rev(repo.path, "walnut/a")
+        raise RuntimeError("a gate fell over")
+    assert not scratch.exists() and list(runs.iterdir()) == []
+    assert repo.git("status", "--porcelain") == ""  # nothing written into the checkout
+
+
+# -- the run's folder, and the sweep of killed runs -------------------------------------
 
 SLEEP = [sys.executable, "-c", "import time; time.sleep(300)"]
 

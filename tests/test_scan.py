@@ -1,0 +1,168 @@
+"""gates.scan: a per-file tool on both sides of a merge, through the cache.
+
+The tool here is a few lines of Python that reports every `TODO` line, so that each
+call, the folder it got and the files in it can be seen. The real tools through the
+same door (semgrep and bandit sharing one process for both sides, one scan per blob
+for every branch of `gates run --all`) are in tests/test_cache.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gates import scan
+from gates.gate import GateContext, GateError
+from gates.model import Finding, GateResult, Status
+from tests.conftest import GitRepo, gate_context
+
+BASE = "X = 1\n# TODO: old debt\n"
+CHANGED = "import sys\n\nX = 1\n# TODO: old debt\n# TODO: new work\n"
+
+
+class Tiny:
+    """A gate that only gives `scan.both_sides` a context."""
+
+    name = "tiny"
+    needs_app = False
+    exclusive = False
+    scans_per_file = True
+    reuse_results = True
+
+    def __init__(self) -> None:
+        self.defaults: dict[str, Any] = {}
+
+    def applies(self, ctx: GateContext) -> bool:
+        return True
+
+    def run(self, ctx: GateContext) -> GateResult:
+        return GateResult(self.name, Status.PASS)
+
+
+@dataclass
+class Todo:
+    """The tool: one finding per TODO line; every call logged as (root, paths, texts)."""
+
+    calls: list[tuple[Path, list[str], list[str]]] = field(default_factory=list)
+
+    def __call__(self, root: Path, paths: list[str]) -> list[Finding]:
+        texts = [(root / p).read_text() for p in paths]
+        self.calls.append((root, sorted(paths), texts))
+        return [Finding("tiny", "todo", "a TODO", path=p, line=i)
+                for p, text in zip(paths, texts, strict=True)
+                for i, line in enumerate(text.splitlines(), 1) if "TODO" in line]
+
+
+@pytest.fixture
+def notes(repo: GitRepo) -> GitRepo:
+    repo.commit({"app/notes.py": BASE}, "notes with a TODO")
+    repo.branch("walnut/a", {"app/notes.py": CHANGED})
+    return repo
+
+
+def both_sides(repo: GitRepo, branch: str, tool: Todo | Callable[..., list[Finding]], *,
+               salt: str = "v1", together: bool = False, files: list[str] | None = None
+               ) -> tuple[list[Finding], dict[str, Any]]:
+    """`scan.both_sides` as a gate calls it: on the files the branch changed."""
+    with gate_context(repo, branch, Tiny()) as ctx:
+        return scan.both_sides(ctx, "todo", salt, ctx.changed if files is None else files,
+                               tool, together=together)
+
+
+def seen(findings: list[Finding]) -> list[tuple[str | None, int | None, bool]]:
+    return sorted((f.path, f.line, f.new) for f in findings)
+
+
+def test_both_sides_of_a_changed_file_are_scanned_and_only_new_findings_are_new(
+        notes: GitRepo) -> None:
+    tool = Todo()
+    found, stats = both_sides(notes, "walnut/a", tool)
+    # the old TODO moved from line 2 to line 4: still existing; the one on line 5 is new
+    assert seen(found) == [("app/notes.py", 4, False), ("app/notes.py", 5, True)]
+    assert stats == {"hits": 0, "misses": 2, "files": 1, "base_files": 1}
+    # one call per side, each in its own folder holding only that file
+    assert sorted(texts[0] for _, _, texts in tool.calls) == sorted([BASE, CHANGED])
+    assert [paths for _, paths, _ in tool.calls] == [["app/notes.py"], ["app/notes.py"]]
+    for root, _, _ in tool.calls:
+        assert not root.exists()  # removed with the run's folder
+
+
+def test_together_both_sides_share_one_call_in_numbered_folders(notes: GitRepo) -> None:
+    tool = Todo()
+    found, _ = both_sides(notes, "walnut/a", tool, together=True)
+    assert seen(found) == [("app/notes.py", 4, False), ("app/notes.py", 5, True)]
+    [(_, paths, texts)] = tool.calls
+    assert paths == ["0/app/notes.py", "1/app/notes.py"] and sorted(texts) == sorted(
+        [BASE, CHANGED])
+
+
+def test_a_blob_already_scanned_is_answered_by_the_cache(notes: GitRepo) -> None:
+    first = Todo()
+    found, _ = both_sides(notes, "walnut/a", first)
+    again = Todo()
+    cached, stats = both_sides(notes, "walnut/a", again)
+    assert again.calls == [] and stats["hits"] == 2 and stats["misses"] == 0
+    assert seen(cached) == seen(found)
+    # another branch: the base's file is unchanged in content, only the branch's is scanned
+    notes.branch("acacia/b", {"app/notes.py": BASE + "# TODO: acacia\n"})
+    other = Todo()
+    found_b, stats = both_sides(notes, "acacia/b", other)
+    assert (stats["hits"], stats["misses"]) == (1, 1)
+    assert [texts for _, _, texts in other.calls] == [[BASE + "# TODO: acacia\n"]]
+    assert seen(found_b) == [("app/notes.py", 2, False), ("app/notes.py", 3, True)]
+    # a new salt (a new tool version, new rules): nothing is reused
+    fresh = Todo()
+    _, stats = both_sides(notes, "walnut/a", fresh, salt="v2")
+    assert stats["hits"] == 0 and len(fresh.calls) == 2
+
+
+def test_a_second_identical_finding_is_new_by_its_occurrence(notes: GitRepo) -> None:
+    notes.branch("oak/twice", {"app/notes.py": BASE + "# TODO: old debt\n"})
+    found, _ = both_sides(notes, "oak/twice", Todo())
+    assert seen(found) == [("app/notes.py", 2, False), ("app/notes.py", 3, True)]
+    assert len({f.fingerprint for f in found}) == 2
+
+
+def test_a_symlink_is_never_scanned(repo: GitRepo) -> None:
+    repo.git("checkout", "-q", "-b", "walnut/link")
+    (repo.path / "app" / "passwd.py").symlink_to("/etc/passwd")
+    repo.git("add", "app/passwd.py")
+    repo.commit({"app/new.py": "# TODO: new\n"}, "a link and a file")
+    repo.git("checkout", "-q", "main")
+    tool = Todo()
+    found, stats = both_sides(repo, "walnut/link", tool, files=["app/new.py", "app/passwd.py"])
+    assert [paths for _, paths, _ in tool.calls] == [["app/new.py"]]
+    assert stats == {"hits": 0, "misses": 1, "files": 1, "base_files": 0}
+    assert seen(found) == [("app/new.py", 1, True)]
+
+
+def test_a_tool_that_names_a_path_it_was_not_given_is_an_error_and_caches_nothing(
+        notes: GitRepo) -> None:
+    def misread(root: Path, paths: list[str]) -> list[Finding]:
+        return [Finding("tiny", "todo", "m", path="./" + p, line=1) for p in paths]
+
+    with pytest.raises(GateError, match="a path it was not asked to scan"):
+        both_sides(notes, "walnut/a", misread)
+    tool = Todo()
+    _, stats = both_sides(notes, "walnut/a", tool)
+    assert stats["hits"] == 0 and len(tool.calls) == 2
+
+
+def test_a_tool_that_raises_caches_nothing(notes: GitRepo) -> None:
+    def broken(root: Path, paths: list[str]) -> list[Finding]:
+        raise GateError("the tool crashed")
+
+    with pytest.raises(GateError, match="the tool crashed"):
+        both_sides(notes, "walnut/a", broken)
+    _, stats = both_sides(notes, "walnut/a", Todo())
+    assert stats["misses"] == 2
+
+
+def test_layers_put_two_blobs_of_one_path_in_two_folders() -> None:
+    assert scan.layers([("a.py", "1"), ("b.py", "2"), ("a.py", "3"), ("a.py", "4")]) == [
+        {"a.py": "1", "b.py": "2"}, {"a.py": "3"}, {"a.py": "4"}]
+    assert scan.layers([]) == []
