@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from gates.publish import charts
-from gates.publish.charts import Series
+from gates import svg as charts
+from gates.svg import Series
 
 
 def parse(svg: str) -> ET.Element:
