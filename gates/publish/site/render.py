@@ -20,8 +20,6 @@ from gates import svg
 from gates.publish.site.paths import anchor_id
 
 HERE = Path(__file__).parent
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-       "base-uri 'none'; form-action 'none'")
 # glyphs every system font has (DejaVu included): no emoji font needed; text
 # presentation forced (U+FE0E) so that no platform swaps in a colour emoji
 GLYPH = {"pass": "✔", "blocked": "✘", "fail": "✘", "error": "⚠", "skipped": "↷",
@@ -73,7 +71,7 @@ def environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(glyph=glyph, mark=mark, utc=utc, num=num, backticks=backticks,
                        kind=kind, anchor=anchor_id)
-    env.globals.update(GLYPH=GLYPH, CSP=CSP, css=Markup(
+    env.globals.update(GLYPH=GLYPH, css=Markup(
         (HERE / "assets" / "dashboard.css").read_text("utf-8")))
     return env
 
