@@ -47,8 +47,10 @@ class Registry:
 
     @property
     def trends(self) -> dict[str, tuple[Trend, ...]]:
-        """The trend series each gate declares (`trends`, optional: none by default)."""
-        return {n: tuple(getattr(g, "trends", ())) for n, g in self.gates.items()}
+        """The trend series each gate declares (`trends`, optional: none by default),
+        gates in `order`."""
+        return {n: tuple(getattr(self.gates[n], "trends", ())) for n in self.order
+                if n in self.gates}
 
 
 def load() -> Registry:

@@ -552,3 +552,19 @@ def test_base_trend_is_the_median_per_base_commit() -> None:
     commits, values = trends.base_trend("main", runs)
     assert commits == ["c1", "c3"]
     assert values == {"p95": [100, 140], "rps": [10.0, 5.0]}
+
+
+def test_the_gates_order_and_trends_come_from_the_registry() -> None:
+    """The matrix lists the built-ins as a reader meets them, then other gates by
+    name; the charted trends are the ones the gates declare (perf: p95 and rps)."""
+    from gates import registry
+    from gates.publish.site.cluster import gate_columns
+
+    reg = registry.load()
+    builtins = ["lint", "security", "secrets", "auth", "api", "e2e", "perf"]
+    entries = {"a/b": {"gates": {g: "pass" for g in [*reversed(builtins), "zed", "merge",
+                                                    "policy", "probe"]}}}
+    assert gate_columns(entries, reg.order) == [*builtins, "probe", "zed"]
+    assert [t.metric for t in trends.charted(reg.trends)] == ["p95", "rps"]
+    assert {t.metric for t in reg.trends["perf"]} >= {"p50", "p95", "p99", "rps", "count",
+                                                      "failures", "error_ratio"}

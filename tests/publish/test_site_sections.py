@@ -38,7 +38,7 @@ def render(tmp_path: Path, result: GateResult) -> tuple[Node, str]:
                 base_commit="a" * 40, tree=None, results=[result], passed=True, reasons=[],
                 started="2026-11-25T10:00:00Z", report_dir=report_dir)
     html = run.page(tmp_path, Site(tmp_path / "reports", "reports"), v, [],
-                    "2026-11-25T10:01:00Z")
+                    "2026-11-25T10:01:00Z", [])
     page = tmp_path / report_dir / "index.html"
     page.write_text(html, encoding="utf-8")
     return dom(page), html

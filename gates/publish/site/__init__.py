@@ -22,14 +22,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gates import git
+from gates import git, registry
 from gates.config import Config
 from gates.filelock import atomic_write, locked
 from gates.model import Verdict
 from gates.publish import history, index
 from gates.publish.site import branch, cluster, run
 from gates.publish.site.paths import Site, inside
-from gates.publish.site.trends import runs_of
+from gates.publish.site.trends import charted, runs_of
 from gates.runner import now_iso
 from gates.subject import slug
 
@@ -67,6 +67,8 @@ def _publish(repo: Path, cfg: Config, verdicts: Sequence[Verdict], stale: StaleF
              ) -> Path:
     site = Site.of(repo, cfg)
     reports = site.root
+    gates = registry.load()  # the gates' order and the trends they declare
+    trends = charted(gates.trends)
     with locked(git.common_dir(repo) / "gates" / "publish.lock"):
         entries = index.read(reports / "latest.json")
         stale_set = stale(entries) if stale and entries else set()
@@ -77,14 +79,16 @@ def _publish(repo: Path, cfg: Config, verdicts: Sequence[Verdict], stale: StaleF
             if out is None:
                 continue
             mine = runs_of(v.branch, runs, entries)
-            atomic_write(out / "index.html", run.page(repo, site, v, mine, generated))
+            atomic_write(out / "index.html", run.page(repo, site, v, mine, generated, trends))
         for b in sorted({*entries, *(r["branch"] for r in runs)}):
             folder = reports / slug(b)
             if folder.is_dir() and not folder.is_symlink():
                 atomic_write(folder / "index.html",
-                             branch.page(site, b, runs_of(b, runs, entries), generated))
+                             branch.page(site, b, runs_of(b, runs, entries), generated,
+                                         trends))
         atomic_write(reports / "index.html",
-                     cluster.page(site, entries, stale_set, runs, generated))
+                     cluster.page(site, entries, stale_set, runs, generated, trends,
+                                  gates.order))
     return reports / "index.html"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from gates.model import Trend
 from gates.publish.site import trends as tr
 from gates.publish.site.paths import Site, link
 from gates.publish.site.render import num, render
@@ -21,10 +22,10 @@ class RunRow:
     values: list[str]  # the charted trends of the branch side
 
 
-def page(site: Site, branch: str, mine: list[dict[str, Any]], generated: str) -> str:
+def page(site: Site, branch: str, mine: list[dict[str, Any]], generated: str,
+         charted: list[Trend]) -> str:
     here = PurePosixPath(slug(branch))
     crumbs = [("Cluster", link(here, PurePosixPath("index.html"))), (branch, None)]
-    charted = tr.charted()
     labels = [str(r.get("branch_commit", ""))[:8] for r in mine]
     values = {side: {t.metric: [tr.value(r, side, t.metric) for r in mine] for t in charted}
               for side in ("branch", "base")}

@@ -10,7 +10,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from gates import registry
 from gates.model import Trend
 from gates.publish.site import trends as tr
 from gates.publish.site.paths import Site, anchor_id, link
@@ -22,10 +21,10 @@ HERE = PurePosixPath(".")
 Entries = Mapping[str, Mapping[str, Any]]
 
 
-def gate_columns(entries: Entries, order: list[str] | None = None) -> list[str]:
-    """The gates of the matrix: the registry's order, then unknown ones by name."""
+def gate_columns(entries: Entries, order: list[str]) -> list[str]:
+    """The gates of the matrix: in `order` (the registry's), then unknown ones by name."""
     names = {g for en in entries.values() for g in en.get("gates", {})} - set(HIDDEN_COLUMNS)
-    known = [g for g in (registry.load().order if order is None else order) if g in names]
+    known = [g for g in order if g in names]
     return known + sorted(names - set(known))
 
 
@@ -112,7 +111,7 @@ def _bases(entries: Entries, runs: list[dict[str, Any]], charted: list[Trend]) -
 
 
 def page(site: Site, entries: Entries, stale: set[str], runs: list[dict[str, Any]],
-         generated: str) -> str:
+         generated: str, charted: list[Trend], order: list[str]) -> str:
     if not entries:
         return render("cluster.html.j2", title="gates · cluster", crumbs=[("Cluster", None)],
                       generated=generated, entries=False)
@@ -123,7 +122,7 @@ def page(site: Site, entries: Entries, stale: set[str], runs: list[dict[str, Any
              (n - passed, f"{glyph('blocked')} blocked"),
              (len(stale & set(entries)), f"{glyph('stale')} stale (re-run)"),
              (errors, f"{glyph('error')} with gate errors")]
-    gates = gate_columns(entries)
+    gates = gate_columns(entries, order)
     by_agent: dict[str, list[Row]] = {}
     for b, en in sorted(entries.items(), key=lambda kv: (str(kv[1].get("agent")), kv[0])):
         by_agent.setdefault(str(en.get("agent", "")), []).append(
@@ -131,7 +130,6 @@ def page(site: Site, entries: Entries, stale: set[str], runs: list[dict[str, Any
     blocked = [(b, link(HERE, t) if (t := site.run_page(en.get("report_dir"))) else None,
                 en.get("reasons", [])) for b, en in sorted(entries.items())
                if not en.get("passed")]
-    charted = tr.charted()
     branches = []
     for b in sorted(entries):
         mine = tr.runs_of(b, runs, entries)

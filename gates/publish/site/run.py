@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from gates import git, svg
-from gates.model import Chart, Finding, GateResult, Severity, Status, Verdict
+from gates.model import Chart, Finding, GateResult, Severity, Status, Trend, Verdict
 from gates.publish.md import seconds
 from gates.publish.site import trends as tr
 from gates.publish.site.compare import Comparison, comparisons
@@ -167,9 +167,10 @@ def suppressions(results: Sequence[GateResult]) -> list[list[str]]:
     return rows
 
 
-def _over_time(v: Verdict, mine: list[dict[str, Any]]) -> tr.Figure | None:
+def _over_time(v: Verdict, mine: list[dict[str, Any]], charted: list[Trend]
+               ) -> tr.Figure | None:
     """The branch's first charted trend by run, base and branch."""
-    for t in tr.charted()[:1]:
+    for t in charted[:1]:
         values = [tr.value(r, "branch", t.metric) for r in mine]
         if all(x is None for x in values):
             return None
@@ -183,8 +184,8 @@ def _over_time(v: Verdict, mine: list[dict[str, Any]]) -> tr.Figure | None:
     return None
 
 
-def page(repo: Path, site: Site, v: Verdict, mine: list[dict[str, Any]], generated: str
-         ) -> str:
+def page(repo: Path, site: Site, v: Verdict, mine: list[dict[str, Any]], generated: str,
+         charted: list[Trend]) -> str:
     run_dir = repo / v.report_dir
     target = site.run_page(v.report_dir) or PurePosixPath(slug(v.branch), "run", "index.html")
     here = target.parent
@@ -203,5 +204,5 @@ def page(repo: Path, site: Site, v: Verdict, mine: list[dict[str, Any]], generat
         tree_gone=not src.present and bool(v.tree),
         files=[n for n in RUN_FILES if (run_dir / n).is_file()],
         mine=mine, strip=tr.strip(f"verdicts of {v.branch}", mine) if mine else None,
-        over_time=_over_time(v, mine) if mine else None, history=crumbs[1][1],
+        over_time=_over_time(v, mine, charted) if mine else None, history=crumbs[1][1],
         artifact=partial(artifact, run_dir))
