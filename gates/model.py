@@ -147,6 +147,24 @@ def section_from_json(data: dict[str, Any]) -> Section:
     return section
 
 
+@dataclass(frozen=True)
+class Trend:
+    """A number a gate measures on both sides of a run (the base and the branch), which
+    reports/history.jsonl records and the site draws over time. A gate declares its
+    trends in a class attribute `trends: tuple[Trend, ...]`; the value of a run is read
+    from `GateResult.metrics[*path][side][metric]` (side: "base" or "branch")."""
+
+    metric: str  # "p95"
+    label: str = ""  # "p95 latency": chart titles, column heads (the metric when empty)
+    unit: str = ""  # "ms"
+    axis: str = ""  # the y axis of its charts (the metric when empty)
+    path: tuple[str, ...] = ("overall",)
+    chart: bool = True  # drawn on the pages, or only recorded
+
+
+SIDES = ("base", "branch")
+
+
 @dataclass
 class Finding:
     """One thing a gate found. `path` is relative to the tree root, `line` 1-based."""

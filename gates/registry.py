@@ -8,8 +8,14 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from gates.gate import Gate
+from gates.model import Trend
 
 GROUP = "gates.gates"
+# where the built-ins stand in a list of gates (the dashboard's columns): static ones
+# first, perf last. A gate may declare its own `order` (a number: its index here);
+# undeclared others follow, by name. (setuptools sorts entry points by name, so their
+# order in pyproject.toml cannot say it.)
+BUILTIN_ORDER = ("lint", "security", "secrets", "auth", "api", "e2e", "perf")
 
 
 @dataclass
@@ -26,6 +32,25 @@ class Registry:
     @property
     def names(self) -> list[str]:
         return sorted({*self.gates, *self.broken})
+
+    @property
+    def order(self) -> list[str]:
+        """Every gate, in the order a reader meets them (see BUILTIN_ORDER)."""
+        def rank(name: str) -> tuple[float, str]:
+            declared = getattr(self.gates.get(name), "order", None)
+            if isinstance(declared, int | float) and not isinstance(declared, bool):
+                return float(declared), name
+            if name in BUILTIN_ORDER:
+                return float(BUILTIN_ORDER.index(name)), name
+            return float("inf"), name
+        return sorted({*self.gates, *self.broken}, key=rank)
+
+    @property
+    def trends(self) -> dict[str, tuple[Trend, ...]]:
+        """The trend series each gate declares (`trends`, optional: none by default),
+        gates in `order`."""
+        return {n: tuple(getattr(self.gates[n], "trends", ())) for n in self.order
+                if n in self.gates}
 
 
 def load() -> Registry:

@@ -8,12 +8,12 @@ from functools import partial
 from gates import subject
 from gates.commands.common import open_repo
 from gates.console import console
-from gates.publish import dashboard
+from gates.publish import site
 
 
 def main(args: argparse.Namespace) -> int:
     repo = open_repo(args.repo, args.base)
-    page, runs = dashboard.rebuild(repo.root, repo.config,
+    page, runs = site.rebuild(repo.root, repo.config,
                                    stale=partial(subject.stale, repo.root))
     console.print(f"dashboard: {page} ({runs} run page(s) written)")
     return 0

@@ -14,7 +14,7 @@ from gates.commands.common import Repo, open_repo
 from gates.console import LiveProgress, console, err, print_reasons, verdict_table
 from gates.guard import notes
 from gates.model import Verdict
-from gates.publish import dashboard
+from gates.publish import site
 
 
 def agent_branches(repo: Repo) -> list[str]:
@@ -87,7 +87,7 @@ def publish_verdict(repo: Repo, v: Verdict, *, status_files: bool) -> None:
         stale=partial(subject.stale, repo.root))
     for w in warnings:
         err.print(f"[yellow]gates: repaired {w}[/]")
-    dashboard.update(repo.root, repo.config, v, stale=partial(subject.stale, repo.root))
+    site.update(repo.root, repo.config, v, stale=partial(subject.stale, repo.root))
 
 
 def main(args: argparse.Namespace) -> int:

@@ -1,19 +1,23 @@
 """reports/history.jsonl: one line per run, appended, never rewritten.
 
-The dashboard draws its trends from it (verdict over commits, p95 and rps).
-Lines are written under the publish lock; a damaged line is skipped on reading.
+The site draws its trends from it: the verdict over commits, and the numbers the
+gates declare as trends (`trends` on a gate, read through the registry), kept under
+`perf` as {side: {metric: value}}. Lines are written under the publish lock; a
+damaged line is skipped on reading.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gates.model import Verdict
+from gates import registry
+from gates.model import SIDES, Trend, Verdict
 
-PERF_KEYS = ("p50", "p95", "p99", "rps", "count", "failures", "error_ratio")
+Trends = Mapping[str, Sequence[Trend]]  # gate name -> the trends it declares
 
 
 def _number(value: object) -> float | None:
@@ -22,27 +26,34 @@ def _number(value: object) -> float | None:
     return float(value) if value == value and abs(value) != float("inf") else None
 
 
-def perf_of(metrics: object) -> dict[str, dict[str, float]]:
-    """{"branch": {"p95": …, "rps": …}, "base": {…}} from a perf gate's
-    `metrics["overall"]`; whatever is missing or not a number is left out."""
-    overall = metrics.get("overall") if isinstance(metrics, dict) else None
-    if not isinstance(overall, dict):
-        return {}
+def _at(metrics: object, path: Sequence[str]) -> object:
+    for key in path:
+        metrics = metrics.get(key) if isinstance(metrics, dict) else None
+    return metrics
+
+
+def perf_of(metrics: object, trends: Sequence[Trend] | None = None
+            ) -> dict[str, dict[str, float]]:
+    """{"branch": {"p95": …, "rps": …}, "base": {…}}: the values of `trends` (by
+    default every trend the registered gates declare) in a gate's metrics; whatever
+    is missing or not a number is left out."""
+    if trends is None:
+        trends = [t for ts in registry.load().trends.values() for t in ts]
     out: dict[str, dict[str, float]] = {}
-    for side in ("branch", "base"):
-        values = overall.get(side)
-        if not isinstance(values, dict):
-            continue
-        nums = {k: n for k in PERF_KEYS if (n := _number(values.get(k))) is not None}
-        if nums:
-            out[side] = nums
+    for side in SIDES:
+        for t in trends:
+            n = _number(_at(_at(metrics, t.path), (side, t.metric)))
+            if n is not None:
+                out.setdefault(side, {}).setdefault(t.metric, n)
     return out
 
 
-def line(v: Verdict) -> dict[str, Any]:
+def line(v: Verdict, trends: Trends | None = None) -> dict[str, Any]:
+    """The run's line; `perf` holds the trends of the first gate that measured any."""
+    declared = registry.load().trends if trends is None else trends
     perf: dict[str, dict[str, float]] = {}
-    for r in sorted(v.results, key=lambda r: r.gate != "perf"):  # the perf gate first
-        perf = perf_of(r.metrics)
+    for r in v.results:
+        perf = perf_of(r.metrics, declared.get(r.gate, ()))
         if perf:
             break
     return {

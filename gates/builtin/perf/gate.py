@@ -39,11 +39,11 @@ from gates import git, proc
 from gates.apptest.app import AppNotConfigured, free_port
 from gates.apptest.app import tail as app_tail
 from gates.builtin.perf import stats
-from gates.builtin.perf.chart import Panel, latency_svg
 from gates.builtin.perf.stats import OVERALL, Comparison, Sample
 from gates.gate import GateContext, GateError
-from gates.model import Finding, GateResult, Severity, Status
+from gates.model import Finding, GateResult, Severity, Status, Trend
 from gates.publish.md import code, esc
+from gates.svg import Panel, latency_svg
 
 BUDGET_KEYS = ("p95_ms", "p99_ms", "fail_ratio", "min_rps")
 CHART_PANELS = 6
@@ -54,6 +54,11 @@ class Perf:
     name = "perf"
     needs_app = True
     exclusive = True  # a load test runs alone, after the other gates
+    # what history.jsonl records of every run, from metrics["overall"][side]; the site
+    # charts p95 and rps
+    trends: ClassVar[tuple[Trend, ...]] = (
+        Trend("p95", "p95 latency", "ms"), Trend("rps", "throughput", axis="requests/s"),
+        *(Trend(k, chart=False) for k in ("p50", "p99", "count", "failures", "error_ratio")))
     defaults: ClassVar[dict[str, Any]] = {
         "locustfile": "locustfile.py",
         "users": 10,  # concurrent Locust users against one target

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from gates.publish import charts
-from gates.publish.charts import Series
+from gates import svg as charts
+from gates.svg import Series
 
 
 def parse(svg: str) -> ET.Element:
@@ -120,3 +120,20 @@ def test_numbers_are_short() -> None:
     assert charts.fmt(12.345, "ms") == "12.3 ms"
     assert charts.fmt(0.01234) == "0.0123"
     assert charts.fmt(123456.7) == "123,457"
+
+
+def test_latency_distributions_are_a_standalone_escaped_svg() -> None:
+    """The perf gate's perf/latency.svg: one panel per endpoint, base and branch."""
+    panels = [charts.Panel("overall — p95 ×1.2", [(10.0, 0.5), (20.0, 0.95), (30.0, 1.0)],
+                           [(12.0, 0.5), (24.0, 0.95), (36.0, 1.0)]),
+              charts.Panel("GET /api/<script>", [(5.0, 1.0)], [(50.0, 1.0)], flagged=True),
+              charts.Panel("GET /down", [], [])]
+    svg = charts.latency_svg(panels, title="Response <times>")
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"  # a file of its own: namespaced
+    assert root.get("aria-label") == "Response <times>" and "<script>" not in svg
+    ns = "{http://www.w3.org/2000/svg}"
+    text = ["".join(t.itertext()) for t in root.iter(f"{ns}text")]
+    assert "GET /api/<script>" in text and "GET /down: no successful requests" in text
+    assert len(list(root.iter(f"{ns}path"))) == 4  # base and branch of the two panels with requests
+    assert int(root.get("height")) == 40 + 190 * 3

@@ -1,8 +1,9 @@
-"""The HTML dashboard, rendered by the real CLI for real repositories.
+"""The HTML dashboard (gates.publish.site), rendered by the real CLI for real repositories.
 
 A third-party gate (`probe`, installed the way pip would) supplies what the
 built-in gates produce when they have an app to test: a curl line, a screenshot,
-suppressions, a Markdown table and perf metrics in the perf gate's format.
+suppressions, structured sections (a table, a paragraph with links) and perf metrics
+in the perf gate's format, which it declares as trends.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from gates.publish import dashboard
+from gates.publish.site import trends
 from tests.conftest import GitRepo, chromium_page, gates_env, plugin_env, plugin_path, run_gates
 
 BLOCKED = "ironwood/payments"
@@ -28,7 +29,8 @@ SECRET = "sk_live_" + "51Hx9TmQ2eZvKYlo2C8b7Xq"  # not a real key
 
 PROBE = '''
 import base64, json
-from gates.model import Finding, GateResult, Severity, Status
+from gates.model import (Finding, GateResult, Paragraph, Severity, Status, Table, Text,
+                         Trend, code, plain)
 
 # a 1x1 PNG, as a browser test would leave a screenshot
 PNG = base64.b64decode(
@@ -38,6 +40,8 @@ PNG = base64.b64decode(
 class Probe:
     name = "probe"
     needs_app = False
+    trends = (Trend("p95", "p95 latency", "ms"), Trend("rps", "throughput", axis="requests/s"),
+              *(Trend(k, chart=False) for k in ("p50", "p99", "count", "failures")))
 
     def applies(self, ctx):
         return True
@@ -79,14 +83,18 @@ class Probe:
                               "until": "2027-01-01", "source": "config",
                               "where": "gates.toml@main [[suppress]] #1"}],
         }
-        details = ("| Endpoint | anonymous | admin |\\n|---|:---:|---:|\\n"
-                   "| `GET /tools` | ✅ 200 | ✅ 200 |\\n"
-                   "| <script>alert(3)</script> \\\\| x | ❌ 500 | — |\\n\\n"
-                   "**Access matrix** [log](probe/probe.log) [bad](javascript:alert(4)) "
-                   "[ext](http://evil.test/x)")
+        sections = [
+            Table(["Endpoint", "anonymous", "admin"], [
+                [[code("GET /tools")], [Text("200", mark="good")], [Text("200", mark="good")]],
+                [[plain("<script>alert(3)</script> | x")], [Text("500", mark="bad")],
+                 [plain("—")]]], [False, False, True]),
+            Paragraph([Text("Access matrix", strong=True), plain(" "),
+                       Text("log", href="probe/probe.log"), plain(" "),
+                       Text("bad", href="javascript:alert(4)"), plain(" "),
+                       Text("ext", href="http://evil.test/x")])]
         return GateResult(gate="probe", status=Status.PASS, findings=findings,
                           metrics=metrics, artifacts=["probe/home.png", "probe/probe.log"],
-                          details=details)
+                          sections=sections)
 
 
 GATE = Probe()
@@ -371,7 +379,7 @@ def test_run_page_shows_curl_screenshot_suppressions_details_and_perf(cluster: C
     tables = [t for t in page.all("table") if "Reason" in t.text() and "Until" in t.text()]
     assert "fixture <b>token</b>" in tables[0].text() and "2027-01-01" in tables[0].text()
     assert "IRONWOOD" in tables[0].text() and "B105" in tables[0].text()
-    # the gate's Markdown became a table, text and all, and only safe links
+    # the gate's sections: a table, text and all, and only safe links
     md = probe.all("div", "md")[0]
     (table,) = md.all("table")
     assert [th.text() for th in table.all("th")] == ["Endpoint", "anonymous", "admin"]
@@ -381,7 +389,7 @@ def test_run_page_shows_curl_screenshot_suppressions_details_and_perf(cluster: C
     assert table.all("td")[0].all("code")[0].text() == "GET /tools"
     hrefs = [a.attrs["href"] for a in md.all("a")]
     assert hrefs == ["probe/probe.log"]
-    assert "[ext](http://evil.test/x)" in md.text() and md.all("strong")[0].text() == (
+    assert md.all("p")[0].text() == "Access matrix log bad ext" and md.all("strong")[0].text() == (
         "Access matrix")
     # perf: a base-vs-branch chart with bars, and the numbers as a table
     svg = probe.all("svg")[0]
@@ -488,26 +496,6 @@ def test_concurrent_runs_all_reach_the_dashboard(repo: GitRepo) -> None:
     assert len((repo.path / "reports/history.jsonl").read_text().splitlines()) == 3
 
 
-def test_markdown_converter_keeps_text_and_drops_markup() -> None:
-    html = dashboard.markdown(
-        "## Access <i>matrix</i>\n\n"
-        "| a | b \\| c |\n|---|--:|\n| `x|y` | **<img src=x onerror=alert(1)>** |\n"
-        "| only one |\n\n"
-        "- item `one`\n- [rel](auth/report.json) [abs](/etc/passwd) [proto](//evil.test)\n\n"
-        "```\n<b>code</b>\n```\n"
-        "plain \\*not emphasis\\* & more")
-    assert "<i>" not in html and "<img" not in html and "<b>" not in html
-    assert "<h4>Access &lt;i&gt;matrix&lt;/i&gt;</h4>" in html
-    assert '<th scope="col">a</th><th scope="col" class="num">b | c</th>' in html
-    assert "<td><code>x|y</code></td>" in html
-    assert "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>" in html
-    assert '<a href="auth/report.json">rel</a>' in html and 'href="//' not in html
-    assert '<a href="/etc/passwd">' in html  # a same-site path is a link, not a fetch
-    assert "<pre><code>&lt;b&gt;code&lt;/b&gt;</code></pre>" in html
-    assert "<p>plain *not emphasis* &amp; more</p>" in html
-    assert "<li>item <code>one</code></li>" in html
-
-
 # -- in a browser ------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -561,21 +549,22 @@ def test_base_trend_is_the_median_per_base_commit() -> None:
             run("a/x", "c2", None),  # not measured: no point
             run("main", "c3", 70, commit="c3"),  # main judged itself: its branch side
             run("d/w", "c3", None)]
-    commits, values = dashboard.base_trend("main", runs)
+    commits, values = trends.base_trend("main", runs)
     assert commits == ["c1", "c3"]
     assert values == {"p95": [100, 140], "rps": [10.0, 5.0]}
 
 
-def test_colour_emoji_of_a_gates_markdown_become_text_glyphs() -> None:
-    """An access matrix says ✅/❌ in summary.md; the page says ✔︎/✘︎, which every
-    system font has (a machine without an emoji font showed empty boxes)."""
-    from gates.model import STATUS_EMOJI
-    from gates.publish.dashboard import markdown
+def test_the_gates_order_and_trends_come_from_the_registry() -> None:
+    """The matrix lists the built-ins as a reader meets them, then other gates by
+    name; the charted trends are the ones the gates declare (perf: p95 and rps)."""
+    from gates import registry
+    from gates.publish.site.cluster import gate_columns
 
-    html = markdown("| Operation | No token | Other user's object |\n|---|---|---|\n"
-                    "| `GET /api/invoices/{id}` | ✅ 401 | ❌ 200 |\n\n⚠️ server error · ◻️ other")
-    assert "✔\ufe0e 401" in html and "✘\ufe0e 200" in html and "⚠\ufe0e server" in html
-    assert not any(ch in html for ch in [*STATUS_EMOJI.values(), "⚠️", "◻️"]), html
-    assert "<code>GET /api/invoices/{id}</code>" in html
-    # once only, also where inline Markdown nests (**…**) or the glyph is already text
-    assert markdown("**⚠️ x** ⚠\ufe0e y") == "<p><strong>⚠\ufe0e x</strong> ⚠\ufe0e y</p>"
+    reg = registry.load()
+    builtins = ["lint", "security", "secrets", "auth", "api", "e2e", "perf"]
+    entries = {"a/b": {"gates": {g: "pass" for g in [*reversed(builtins), "zed", "merge",
+                                                    "policy", "probe"]}}}
+    assert gate_columns(entries, reg.order) == [*builtins, "probe", "zed"]
+    assert [t.metric for t in trends.charted(reg.trends)] == ["p95", "rps"]
+    assert {t.metric for t in reg.trends["perf"]} >= {"p50", "p95", "p99", "rps", "count",
+                                                      "failures", "error_ratio"}

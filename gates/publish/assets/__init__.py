@@ -1,1 +1,0 @@
-"""The dashboard's stylesheet (inlined into every page)."""
