@@ -40,7 +40,7 @@ PNG = base64.b64decode(
 class Probe:
     name = "probe"
     needs_app = False
-    trends = (Trend("p95", "p95 latency", "ms"), Trend("rps", "throughput", axis="requests/s"),
+    trends = (Trend("p95", "p95 latency", "ms"), Trend("rps", "requests per second", axis="requests/s"),
               *(Trend(k, chart=False) for k in ("p50", "p99", "count", "failures")))
 
     def applies(self, ctx):

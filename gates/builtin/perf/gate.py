@@ -57,7 +57,7 @@ class Perf:
     # what history.jsonl records of every run, from metrics["overall"][side]; the site
     # charts p95 and rps
     trends: ClassVar[tuple[Trend, ...]] = (
-        Trend("p95", "p95 latency", "ms"), Trend("rps", "throughput", axis="requests/s"),
+        Trend("p95", "p95 latency", "ms"), Trend("rps", "requests per second", axis="requests/s"),
         *(Trend(k, chart=False) for k in ("p50", "p99", "count", "failures", "error_ratio")))
     defaults: ClassVar[dict[str, Any]] = {
         "locustfile": "locustfile.py",
