@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 from rich import box
 from rich.console import Console
@@ -133,6 +134,14 @@ def print_reasons(v: Verdict) -> None:
     for r in v.results:
         if r.status == Status.ERROR and r.blocking:
             console.print(f"  [bold red]error[/] {r.gate}: {escape(r.reason)}")
+
+
+def print_verdicts(verdicts: list[Verdict]) -> None:
+    """The verdict table, why each blocked branch is blocked, and where its summary is."""
+    console.print(verdict_table(verdicts))
+    for v in verdicts:
+        print_reasons(v)
+        console.print(f"[dim]report: {Path(v.report_dir) / 'summary.md'}[/]")
 
 
 def is_tty() -> bool:

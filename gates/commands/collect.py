@@ -14,7 +14,7 @@ from pathlib import Path
 from gates import matrix
 from gates.commands.common import open_repo
 from gates.commands.run import publish_verdict, required_gates
-from gates.console import console, print_reasons, verdict_table
+from gates.console import print_verdicts
 
 
 def main(args: argparse.Namespace) -> int:
@@ -34,8 +34,5 @@ def main(args: argparse.Namespace) -> int:
         matrix.stage(repo.root, v, group)
         publish_verdict(repo, v, status_files=not args.no_status)
         verdicts.append(v)
-    console.print(verdict_table(verdicts))
-    for v in verdicts:
-        print_reasons(v)
-        console.print(f"[dim]report: {Path(v.report_dir) / 'summary.md'}[/]")
+    print_verdicts(verdicts)
     return 0 if all(v.passed for v in verdicts) else 1

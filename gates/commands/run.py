@@ -6,12 +6,11 @@ import argparse
 import contextlib
 import os
 from functools import partial
-from pathlib import Path
 
 from gates import batch, git, policy, publish, runner, subject
 from gates.apptest import app
 from gates.commands.common import Repo, open_repo
-from gates.console import LiveProgress, console, err, print_reasons, verdict_table
+from gates.console import LiveProgress, console, err, print_verdicts
 from gates.guard import notes
 from gates.model import Verdict
 from gates.publish import site
@@ -101,10 +100,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         branches = args.branch
     verdicts = judge(repo, branches, args)
-    console.print(verdict_table(verdicts))
-    for v in verdicts:
-        print_reasons(v)
-        console.print(f"[dim]report: {Path(v.report_dir) / 'summary.md'}[/]")
+    print_verdicts(verdicts)
     if args.commit and not args.no_status:
         files = [repo.root / repo.config["status_dir"] / n for n in status_files(repo)]
         sha = git.commit_files(repo.root, files, "gates: update coordination files")

@@ -124,21 +124,24 @@ def uninstall(repo: Path) -> list[Change]:
     for hook in HOOKS:
         path, kept, legacy = folder / hook, folder / f"{hook}{CHAINED}", folder / f"{hook}{LEGACY}"
         if path.exists() and is_ours(path):
-            path.unlink()
-            if kept.exists() or kept.is_symlink():
-                os.rename(kept, path)
-                changes.append(Change(hook, "removed", f"{kept.name} is back as {hook}"))
-            else:
-                changes.append(Change(hook, "removed"))
+            changes.append(Change(hook, "removed", f"{kept.name} is back as {hook}")
+                           if _remove(path, kept) else Change(hook, "removed"))
         elif legacy.exists() and is_ours(legacy):
-            legacy.unlink()
-            if kept.exists() or kept.is_symlink():
-                os.rename(kept, legacy)
+            _remove(legacy, kept)
             changes.append(Change(hook, "removed", f"from pre-commit's {legacy.name}"))
         else:
             changes.append(Change(hook, "absent", "not ours, left alone" if path.exists()
                                   else "nothing installed"))
     return changes
+
+
+def _remove(ours: Path, kept: Path) -> bool:
+    """Delete our hook file and put the one it kept back in its place (True if any)."""
+    ours.unlink()
+    if kept.exists() or kept.is_symlink():
+        os.rename(kept, ours)
+        return True
+    return False
 
 
 def status(repo: Path) -> dict[str, bool]:

@@ -6,23 +6,13 @@ from pathlib import Path
 import pytest
 
 from gates import config, policy
-from gates.builtin.security.gate import (
-    GATE,
-    bandit_severity,
-    bundled_rules,
-    merged_rules,
-    parse_bandit,
-    parse_semgrep,
-)
+from gates.builtin.security.gate import GATE
 from gates.gate import GateError
 from gates.model import Severity
 from gates.publish import cluster_issues
+from tests.builtin.security.test_ruleset import BUNDLED
 from tests.conftest import GitRepo, gate_context, run_gate, run_gates
 
-BUNDLED = {"stripe-webhook-unverified", "payment-amount-from-client", "money-float-arithmetic",
-           "payment-error-leak", "payment-data-logged", "stripe-idempotency-missing",
-           "tls-verification-disabled", "jwt-secret-fallback", "jwt-unverified-decode",
-           "jwt-without-expiry", "password-plaintext-compare"}
 STRIPE_LIVE = "sk_live_51NbVcXzAsDfGhJkLqWeRtYuIoP0987654321MnBvCxZaSdFgHjKlPoIuYtReWqAsDfGhJkLzXcVbNm"
 
 
@@ -44,15 +34,6 @@ def gate_of(verdict: dict, name: str) -> dict:
 
 
 # -- the tables ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("sev", "conf", "ours"), [
-    ("HIGH", "HIGH", Severity.HIGH), ("HIGH", "MEDIUM", Severity.HIGH),
-    ("HIGH", "LOW", Severity.MEDIUM), ("MEDIUM", "HIGH", Severity.MEDIUM),
-    ("MEDIUM", "LOW", Severity.MEDIUM), ("LOW", "HIGH", Severity.LOW), ("LOW", "LOW", Severity.LOW),
-])
-def test_bandit_severity_times_confidence(sev: str, conf: str, ours: Severity) -> None:
-    assert bandit_severity(sev, conf) == ours
 
 
 @pytest.mark.parametrize(("path", "threshold"), [
@@ -78,35 +59,6 @@ def test_a_repo_can_override_the_thresholds() -> None:
     section = cfg.gate("security", GATE.defaults)
     assert policy.threshold_for("app/payments/x.py", section) == Severity.LOW
     assert policy.threshold_for("app/billing/gst.py", section) == Severity.MEDIUM
-
-
-# -- tool output ------------------------------------------------------------------------
-
-
-def test_semgrep_output_that_is_not_a_clean_scan_fails_closed() -> None:
-    ok = {"version": "1.0", "results": [], "errors": [], "paths": {"scanned": []}}
-    with pytest.raises(GateError, match=r"Timeout.*app/x\.py"):  # exit 0, yet an error
-        parse_semgrep(json.dumps({**ok, "errors": [
-            {"code": 2, "level": "warn", "type": "Timeout", "message": "Timeout on app/x.py"}]}))
-    with pytest.raises(GateError, match="not JSON"):
-        parse_semgrep("Traceback (most recent call last):\n  ...")
-    with pytest.raises(GateError, match="no 'results'"):
-        parse_semgrep("{}")
-    # a target it could only partly parse: a finding there, not a crash
-    findings, _ = parse_semgrep(json.dumps({**ok, "errors": [{
-        "code": 3, "level": "warn", "type": ["PartialParsing", []], "path": "web/a.ts",
-        "message": "Syntax error", "spans": [{"file": "web/a.ts", "start": {"line": 7}}]}]}))
-    assert [(f.rule, f.location, f.severity) for f in findings] == [
-        ("semgrep-parse-error", "web/a.ts:7", Severity.MEDIUM)]
-
-
-def test_bandit_errors_fail_closed_and_passwords_are_not_quoted() -> None:
-    with pytest.raises(GateError, match=r"app/gone\.py"):
-        parse_bandit(json.dumps({"errors": [{"filename": "./app/gone.py",
-                                             "reason": "No such file or directory"}],
-                                 "results": []}))
-    with pytest.raises(GateError, match="not JSON"):
-        parse_bandit("")
 
 
 # -- the gate on real repos (the repo's own rules; bundled ones off) ------------------------
@@ -234,21 +186,6 @@ def test_bad_rules_file_or_missing_bandit_is_a_blocking_error(repo: GitRepo) -> 
     assert res.returncode == 1, res.stdout + res.stderr
     sec = gate_of(verdict_of(repo, "acacia/tidy"), "security")
     assert sec["status"] == "error" and "bandit-not-installed is not installed" in sec["reason"]
-
-
-def test_bundled_rules_are_every_rule_file_merged_without_losing_one(tmp_path: Path) -> None:
-    import yaml
-
-    files = bundled_rules()
-    assert {p.stem for p in files} == BUNDLED, "gates/builtin/security/rules is incomplete"
-    assert all(p.suffix in (".yaml", ".yml") for p in files)
-    merged = merged_rules(files, tmp_path)
-    # one rule id may come in several languages: never twice in one config
-    assert 1 <= len(merged) < len(files)
-    ids = [[r["id"] for r in json.loads(p.read_text())["rules"]] for p in merged]
-    assert all(len(set(i)) == len(i) for i in ids)
-    every = sorted(r["id"] for f in files for r in yaml.safe_load(f.read_text())["rules"])
-    assert sorted(i for group in ids for i in group) == every
 
 
 # -- end to end: the sample payments branch, through the real CLI -----------------------

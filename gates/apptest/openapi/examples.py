@@ -1,140 +1,17 @@
-"""An OpenAPI document as the probes need it: operations, and plausible values.
-
-`fetch` loads the document from the running app; `operations` lists every
-operation with its parameters merged and references resolved; `value` makes a
-value a server should accept from a schema — an example, an enum member, a
-default, then something plain of the right type. Only local `#/...` references
-are followed.
-"""
+"""Requests a server should accept: `value` makes a value from a schema — an
+example, an enum member, a default, then something plain of the right type — and
+`example` fills in an operation's parameters and body with such values."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from gates.gate import GateError
-
-METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
-MAX_DEPTH = 8
-
-
-def fetch(client: httpx.Client, url: str) -> dict[str, Any]:
-    """The OpenAPI document at `url`; GateError when there is none."""
-    try:
-        resp = client.get(url)
-    except httpx.HTTPError as e:
-        raise GateError(f"could not fetch the OpenAPI document at {url}: {e}") from None
-    if resp.status_code != 200:
-        raise GateError(f"no OpenAPI document at {url} (HTTP {resp.status_code})")
-    try:
-        doc = resp.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise GateError(f"the document at {url} is not JSON (an OpenAPI document is expected)"
-                        ) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict) or not (
-        "openapi" in doc or "swagger" in doc
-    ):
-        raise GateError(f"the document at {url} is not an OpenAPI document (no 'openapi' "
-                        "and 'paths')")
-    return doc
-
-
-def resolve(spec: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
-    """Follow `$ref` (local ones) until a node without one."""
-    while isinstance(node, Mapping) and "$ref" in node and depth < MAX_DEPTH:
-        ref = str(node["$ref"])
-        if not ref.startswith("#/"):
-            return {}
-        target: Any = spec
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
-        node, depth = target, depth + 1
-    return node
-
-
-@dataclass
-class Operation:
-    method: str  # upper case
-    path: str  # the template, "/api/invoices/{invoice_id}"
-    spec: dict[str, Any]  # the operation object
-    parameters: list[dict[str, Any]] = field(default_factory=list)  # resolved, merged
-
-    @property
-    def key(self) -> str:
-        return f"{self.method} {self.path}"
-
-    @property
-    def operation_id(self) -> str:
-        return str(self.spec.get("operationId", ""))
-
-    @property
-    def safe(self) -> bool:
-        return self.method in SAFE_METHODS
-
-    def params(self, where: str) -> list[dict[str, Any]]:
-        return [p for p in self.parameters if p.get("in") == where]
-
-    @property
-    def path_params(self) -> list[str]:
-        return re.findall(r"{([^}/]+)}", self.path)
-
-
-def operations(spec: Mapping[str, Any]) -> list[Operation]:
-    out = []
-    for path, item in (spec.get("paths") or {}).items():
-        item = resolve(spec, item)
-        if not isinstance(item, Mapping):
-            continue
-        shared = [resolve(spec, p) for p in item.get("parameters", [])]
-        for method in METHODS:
-            op = item.get(method)
-            if not isinstance(op, Mapping):
-                continue
-            own = [resolve(spec, p) for p in op.get("parameters", [])]
-            names = {(p.get("in"), p.get("name")) for p in own}
-            params = [p for p in shared if (p.get("in"), p.get("name")) not in names] + own
-            out.append(Operation(method.upper(), str(path), dict(op),
-                                 [p for p in params if isinstance(p, dict)]))
-    return out
-
-
-def find(ops: list[Operation], ref: str) -> Operation | None:
-    """`"POST /api/reservations"` or an operationId."""
-    ref = ref.strip()
-    for op in ops:
-        if op.key == ref or (op.operation_id and op.operation_id == ref):
-            return op
-    method, _, path = ref.partition(" ")
-    for op in ops:
-        if op.method == method.upper() and op.path == path.strip():
-            return op
-    return None
-
-
-def security(spec: Mapping[str, Any], op: Operation) -> list[dict[str, Any]]:
-    """The operation's effective security requirements ([] = none)."""
-    req = op.spec.get("security", spec.get("security", []))
-    return [r for r in req if isinstance(r, dict)] if isinstance(req, list) else []
-
-
-def requires_auth(spec: Mapping[str, Any], op: Operation) -> bool:
-    """True when every alternative needs credentials (an empty requirement `{}`
-    makes authentication optional)."""
-    req = security(spec, op)
-    return bool(req) and all(bool(r) for r in req)
-
-
-# -- values a server should accept ---------------------------------------------------
+from gates.apptest.openapi.document import MAX_DEPTH, Operation, resolve
 
 
 def json_body_schema(spec: Mapping[str, Any], op: Operation) -> tuple[str, Any] | None:
@@ -278,7 +155,6 @@ def _string(schema: Mapping[str, Any]) -> str:
     return text
 
 
-
 @dataclass
 class Example:
     """One request a server should accept for an operation."""
@@ -327,76 +203,3 @@ def _text(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
-
-# -- links: which operation's response names the object another one acts on ----------
-
-
-@dataclass
-class Link:
-    source: Operation  # the operation whose response carries the values
-    status: str  # the response code the link hangs on ("201")
-    target: Operation
-    parameters: dict[str, Any]  # target parameter name -> runtime expression or constant
-
-
-def links(spec: Mapping[str, Any], ops: list[Operation]) -> list[Link]:
-    """Every response link of the document whose target operation is known."""
-    by_id = {op.operation_id: op for op in ops if op.operation_id}
-    by_ref = {f"#/paths/{_pointer_part(op.path)}/{op.method.lower()}": op for op in ops}
-    out = []
-    for op in ops:
-        for status, response in (op.spec.get("responses") or {}).items():
-            response = resolve(spec, response)
-            if not isinstance(response, Mapping):
-                continue
-            for link in (response.get("links") or {}).values():
-                link = resolve(spec, link)
-                if not isinstance(link, Mapping):
-                    continue
-                target = by_id.get(str(link.get("operationId", ""))) or by_ref.get(
-                    str(link.get("operationRef", "")))
-                params = link.get("parameters") or {}
-                if target is not None and isinstance(params, Mapping):
-                    # a parameter may be qualified by its location: "path.invoice_id"
-                    named = {str(k).rsplit(".", 1)[-1]: v for k, v in params.items()}
-                    out.append(Link(op, str(status), target, named))
-    return out
-
-
-def _pointer_part(path: str) -> str:
-    return path.replace("~", "~0").replace("/", "~1")
-
-
-def pointer(doc: Any, ptr: str) -> Any:
-    """The JSON pointer `ptr` ("/0/id") in `doc`; None when it leads nowhere."""
-    if ptr in ("", "/"):
-        return doc
-    for part in ptr.lstrip("/").split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
-            doc = doc[int(part)]
-        elif isinstance(doc, Mapping) and part in doc:
-            doc = doc[part]
-        else:
-            return None
-    return doc
-
-
-def evaluate(expr: Any, *, body: Any, headers: Mapping[str, str],
-             request: Mapping[str, Any]) -> Any:
-    """A link's runtime expression against one exchange (None when it cannot be
-    evaluated): `$response.body#/id`, `$response.header.Location`,
-    `$request.path.id` (any request parameter by name), or a constant."""
-    if not isinstance(expr, str) or not expr.startswith("$"):
-        return expr
-    if expr.startswith("$response.body"):
-        return pointer(body, expr.partition("#")[2])
-    if expr.startswith("$response.header."):
-        wanted = expr.removeprefix("$response.header.").lower()
-        return next((v for k, v in headers.items() if k.lower() == wanted), None)
-    if expr.startswith("$request.body"):
-        return pointer(request.get("body"), expr.partition("#")[2])
-    for where in ("path", "query", "header"):
-        if expr.startswith(f"$request.{where}."):
-            return request.get(where, {}).get(expr.removeprefix(f"$request.{where}."))
-    return None

@@ -1,0 +1,124 @@
+"""semgrep for the security gate: its version, running it, reading its JSON report.
+
+A rule says its severity with `metadata.gates_severity`, else semgrep's own maps
+ERROR→high, WARNING→medium, INFO→low. A target semgrep could not (fully) parse is
+a `semgrep-parse-error` finding (medium); any other error in its report fails the
+gate, even when semgrep exits 0. Which rules it runs: gates.builtin.security.ruleset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gates import scan
+from gates.builtin.security import output
+from gates.gate import GateContext, GateError
+from gates.model import Finding, Severity
+
+SEMGREP_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+SEMGREP_SEVERITY = {
+    "ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severity.LOW,
+    "CRITICAL": Severity.CRITICAL, "HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+}
+# semgrep errors about a target it could not (fully) parse; anything else is fatal
+PARSE_ERRORS = {"PartialParsing", "Syntax error", "Lexical error", "Other syntax error"}
+MANY_FILES = 50  # from this many files on, semgrep picks its own number of jobs
+
+
+def semgrep_version(ctx: GateContext, *, ask: bool = True, fresh: bool = False) -> str:
+    """semgrep's version; without `ask`, "" unless remembered: `semgrep --version`
+    costs as much as a scan, and a scan's JSON says it too."""
+    cmd = [ctx.config["semgrep"], "--version"]
+    out = (scan.probe(ctx, cmd, env=SEMGREP_ENV, fresh=fresh) if ask or fresh
+           else scan.remembered(ctx, cmd, env=SEMGREP_ENV) or "")
+    return out.strip().splitlines()[-1].strip() if out.strip() else ""
+
+
+def semgrep_severity(extra: dict[str, Any]) -> Severity:
+    wanted = (extra.get("metadata") or {}).get("gates_severity")
+    if isinstance(wanted, str):
+        try:
+            return Severity.parse(wanted)
+        except ValueError:
+            pass
+    return SEMGREP_SEVERITY.get(str(extra.get("severity", "")).upper(), Severity.MEDIUM)
+
+
+def _error_type(err: dict[str, Any]) -> str:
+    kind = err.get("type")
+    return str(kind[0] if isinstance(kind, list) and kind else kind or "")
+
+
+def parse_semgrep(raw: str, show: Callable[[str], str] = str) -> tuple[list[Finding], str]:
+    """(findings, semgrep version). `show` rewrites scratch paths in error messages."""
+    data = output.load("semgrep", raw)
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise GateError("semgrep's JSON output has no 'results'")
+    findings = []
+    for err in data.get("errors") or []:
+        path = err.get("path")
+        if _error_type(err) in PARSE_ERRORS and path:
+            spans = err.get("spans") or [{}]
+            findings.append(Finding(
+                gate="security", rule="semgrep-parse-error", tool="semgrep",
+                severity=Severity.MEDIUM, path=output.rel(path),
+                line=(spans[0].get("start") or {}).get("line"),
+                message="semgrep could not parse this part of the file, so it was not checked",
+            ))
+            continue
+        msg = err.get("message") or err.get("long_msg") or err.get("short_msg") or _error_type(err)
+        where = ""
+        if err.get("spans"):
+            span = err["spans"][0]
+            where = f" ({show(str(span.get('file', '')))}:{(span.get('start') or {}).get('line')})"
+        raise GateError(f"semgrep: {show(' '.join(str(msg).split()))}{where}")
+    seen = set()
+    for r in data["results"]:
+        extra = r.get("extra") or {}
+        rule = str(r.get("check_id", "semgrep")).rsplit(".", 1)[-1]
+        line = (r.get("start") or {}).get("line")
+        key = (rule, r.get("path"), line)
+        if key in seen:
+            continue
+        seen.add(key)
+        meta = extra.get("metadata") or {}
+        refs = meta.get("references") or []
+        cwe = meta.get("cwe")
+        findings.append(Finding(
+            gate="security", rule=rule, tool="semgrep", severity=semgrep_severity(extra),
+            message=" ".join(str(extra.get("message", rule)).split()),
+            path=output.rel(str(r.get("path", ""))), line=line,
+            end_line=(r.get("end") or {}).get("line"),
+            extra={k: v for k, v in {
+                "url": refs[0] if isinstance(refs, list) and refs else None,
+                "cwe": cwe[0] if isinstance(cwe, list) and cwe else cwe,
+            }.items() if v},
+        ))
+    return findings, str(data.get("version", ""))
+
+
+def run_semgrep(ctx: GateContext, root: Path, files: list[str], configs: list[Path],
+                show: Callable[[str], str]) -> tuple[list[Finding], str]:
+    """(findings, semgrep's version) of one semgrep process over `files` under `root`."""
+    if not files:
+        return [], ""
+    cmd = [ctx.config["semgrep"], "scan", "--json", "--quiet", "--disable-version-check",
+           "--metrics=off", "--no-git-ignore", "--disable-nosem",
+           "--timeout", str(int(ctx.config["rule_timeout"]))]
+    if len(files) < MANY_FILES:  # its worker processes cost more than they save here
+        cmd += ["--jobs", "1"]
+    for c in configs:
+        cmd += ["--config", str(c)]
+    res = ctx.run([*cmd, "--", *files], cwd=root, env=SEMGREP_ENV)
+    if res.returncode not in (0, 1):
+        if res.stdout.strip():
+            try:
+                parse_semgrep(res.stdout, show)  # names the first error when there is one
+            except GateError as e:
+                raise GateError(f"{e} (exit {res.returncode})") from None
+        detail = " ".join(res.stderr.strip().splitlines()[-3:]) or res.stdout.strip()
+        raise GateError(f"semgrep failed (exit {res.returncode}): {show(detail[-400:])}")
+    return parse_semgrep(res.stdout, show)
