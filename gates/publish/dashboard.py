@@ -37,6 +37,7 @@ from gates.filelock import atomic_write, locked
 from gates.model import STATUS_EMOJI, Finding, GateResult, Severity, Status, Verdict
 from gates.publish import charts, history, index
 from gates.publish.md import seconds
+from gates.publish.sections_md import render as render_sections
 from gates.publish.summary import gate_note
 from gates.runner import now_iso
 from gates.subject import slug
@@ -941,8 +942,8 @@ def _gate_section(r: GateResult, src: Source, run_dir: Path) -> str:
     if r.status == Status.FAIL and not r.blocking:
         out.append("<p class=muted>This gate fails but does not block.</p>")
     out.append(perf_section(r.metrics))
-    if r.details.strip():
-        out.append(f'<div class="md">{markdown(r.details)}</div>')
+    if (md := render_sections(r.sections)).strip():  # transitional: sections → HTML itself
+        out.append(f'<div class="md">{markdown(md)}</div>')
     shots = [(a, q) for a in r.artifacts if a.lower().endswith(IMAGES)
              and (q := _artifact(run_dir, a))]
     if shots:

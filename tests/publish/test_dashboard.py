@@ -28,7 +28,7 @@ SECRET = "sk_live_" + "51Hx9TmQ2eZvKYlo2C8b7Xq"  # not a real key
 
 PROBE = '''
 import base64, json
-from gates.model import Finding, GateResult, Severity, Status
+from gates.model import Finding, GateResult, Paragraph, Severity, Status, Table, Text
 
 # a 1x1 PNG, as a browser test would leave a screenshot
 PNG = base64.b64decode(
@@ -79,14 +79,21 @@ class Probe:
                               "until": "2027-01-01", "source": "config",
                               "where": "gates.toml@main [[suppress]] #1"}],
         }
-        details = ("| Endpoint | anonymous | admin |\\n|---|:---:|---:|\\n"
-                   "| `GET /tools` | ✅ 200 | ✅ 200 |\\n"
-                   "| <script>alert(3)</script> \\\\| x | ❌ 500 | — |\\n\\n"
-                   "**Access matrix** [log](probe/probe.log) [bad](javascript:alert(4)) "
-                   "[ext](http://evil.test/x)")
+        sections = [
+            Table(["Endpoint", "anonymous", "admin"],
+                  [[[Text("GET /tools", code=True)], [Text("200", mark="good")],
+                    [Text("200", mark="good")]],
+                   [[Text("<script>alert(3)</script> | x")], [Text("500", mark="bad")],
+                    [Text("—")]]],
+                  numeric=[False, False, True]),
+            Paragraph([Text("Access matrix", strong=True), Text(" "),
+                       Text("log", href="probe/probe.log"), Text(" "),
+                       Text("bad", href="javascript:alert(4)"), Text(" "),
+                       Text("ext", href="http://evil.test/x")]),
+        ]
         return GateResult(gate="probe", status=Status.PASS, findings=findings,
                           metrics=metrics, artifacts=["probe/home.png", "probe/probe.log"],
-                          details=details)
+                          sections=sections)
 
 
 GATE = Probe()
