@@ -3,7 +3,21 @@ as text (no table cell split, no code span closed early, no HTML, no link out)."
 
 from __future__ import annotations
 
-from gates.model import Bullets, Chart, Commands, Heading, Paragraph, Table, Text, code, plain
+from gates.model import (
+    Bullets,
+    Chart,
+    Commands,
+    GateResult,
+    Heading,
+    Paragraph,
+    Status,
+    Table,
+    Text,
+    Verdict,
+    code,
+    plain,
+)
+from gates.publish import summary
 from gates.publish.sections_md import render
 
 HOSTILE = "a|b `x <script>alert(1)</script> [l](javascript:alert(2))"
@@ -87,3 +101,26 @@ def test_commands_are_a_fenced_block_no_line_can_close() -> None:
     lines = render([Commands(["echo hi", "```", "rm -rf /"])]).splitlines()
     assert lines[0] == "````text" and lines[-1] == "````" and lines[1:-1] == [
         "echo hi", "```", "rm -rf /"]
+
+
+def _verdict(*results: GateResult) -> Verdict:
+    return Verdict(branch="ironwood/x", agent="IRONWOOD", base="main", branch_commit="a" * 40,
+                   base_commit="b" * 40, tree="c" * 40, results=list(results), passed=True,
+                   reasons=[], started="2026-12-04T13:00:00Z")
+
+
+def test_summary_shows_a_gates_sections_under_its_name() -> None:
+    shown = GateResult(gate="perf", status=Status.PASS, sections=[
+        Paragraph([plain("Base and branch side by side.")]),
+        Chart("perf/latency.svg", "response times, base vs branch")])
+    quiet = GateResult(gate="lint", status=Status.PASS)
+    text = summary.render(_verdict(shown, quiet))
+    assert ("## perf\n\nBase and branch side by side.\n\n"
+            "![response times, base vs branch](perf/latency.svg)\n") in text
+    assert "## lint" not in text
+
+
+def test_summary_of_an_old_record_shows_its_details_as_text() -> None:
+    old = {"gate": "auth", "status": "pass", "details": "| a |\n|---|\n| <b>x</b> |"}
+    text = summary.render(_verdict(GateResult.from_json(old)))
+    assert "## auth\n\n\\| a \\| \\|---\\| \\| \\<b\\>x\\</b\\> \\|\n" in text
