@@ -215,7 +215,6 @@ class GateResult:
     # what the gate shows under its name (an access matrix, a perf table, a chart):
     # structured, rendered and escaped by each publisher
     sections: list[Section] = field(default_factory=list)
-    details: str = ""  # transitional: the Markdown the sections replace
 
     @classmethod
     def error(cls, gate: str, reason: str, **kw: Any) -> GateResult:
@@ -239,7 +238,6 @@ class GateResult:
             "metrics": self.metrics,
             "artifacts": self.artifacts,
             "sections": [section_to_json(s) for s in self.sections],
-            "details": self.details,
             "findings": [f.to_json() for f in self.findings],
         }
 
@@ -254,9 +252,17 @@ class GateResult:
             reason=data.get("reason", ""),
             duration=data.get("duration", 0.0),
             blocking=data.get("blocking", True),
-            sections=[section_from_json(s) for s in data.get("sections", [])],
-            details=data.get("details", ""),
+            sections=_sections_from_json(data),
         )
+
+
+def _sections_from_json(data: dict[str, Any]) -> list[Section]:
+    """The sections of a stored result. A record from before sections (a `details`
+    string of Markdown) becomes one paragraph of its text: shown, never parsed."""
+    if "sections" in data:
+        return [section_from_json(s) for s in data["sections"]]
+    details = data.get("details") or ""
+    return [Paragraph([plain(details)])] if str(details).strip() else []
 
 
 def worst_first(findings: Iterable[Finding]) -> list[Finding]:

@@ -17,7 +17,7 @@ after a gate returns and before the policy judges it):
 
 A suppression in effect keeps the finding in the result, marked
 `extra["suppressed"]`, and the policy never lets it block; every one is listed
-in the gate's `metrics["suppressions"]` and in a table in `GateResult.details`
+in the gate's `metrics["suppressions"]` and in a table appended to `GateResult.sections`
 (the audit trail in summary.md). An inline suppression without a reason does not
 suppress and is a finding of its own (`suppression-without-reason`); one past
 its `until` date stops suppressing and the finding's message says so. A config
@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,8 +37,7 @@ from typing import TYPE_CHECKING, Any
 from gates import baseline
 from gates.config import ConfigError
 from gates.gate import glob_match
-from gates.model import Finding, GateResult, Severity
-from gates.publish.md import code, esc
+from gates.model import Finding, GateResult, Paragraph, Section, Severity, Table, Text, code, plain
 
 if TYPE_CHECKING:
     from gates.gate import GateContext
@@ -255,25 +254,25 @@ def apply_to(result: GateResult, root: Path, config: Iterable[Suppression],
         result.findings += baseline.fingerprint(added.values(), root)
     if records:
         result.metrics["suppressions"] = records
-        table = audit_table(records)
-        result.details = f"{result.details.rstrip()}\n\n{table}" if result.details else table
+        result.sections = [*result.sections, *audit(records)]
     return result
 
 
-def audit_table(records: list[Mapping[str, Any]]) -> str:
-    rows = [
-        f"**Suppressed findings** ({len(records)}): kept in the report, never blocking",
-        "",
-        "| Rule | Where | Reason | Owner | Until | Suppressed by |",
-        "|---|---|---|---|---|---|",
-    ]
+def audit(records: Sequence[Mapping[str, Any]]) -> list[Section]:
+    """The audit trail of summary.md: every suppression in effect, with its reason."""
+    rows = []
     for r in records:
         where = f"{r['path']}:{r['line']}" if r.get("line") else (r.get("path") or "")
-        rows.append(
-            f"| {code(r['rule'])} | {code(where) if where else '—'} | {esc(r['reason'])} | "
-            f"{esc(r['owner']) or '—'} | {esc(r['until']) or '—'} | {esc(r['where'])} |"
-        )
-    return "\n".join(rows)
+        rows.append([[code(r["rule"])], [code(where) if where else plain("—")],
+                     [plain(r["reason"])], [_or_dash(r["owner"])], [_or_dash(r["until"])],
+                     [plain(r["where"])]])
+    return [Paragraph([Text("Suppressed findings", strong=True),
+                       plain(f" ({len(records)}): kept in the report, never blocking")]),
+            Table(["Rule", "Where", "Reason", "Owner", "Until", "Suppressed by"], rows)]
+
+
+def _or_dash(value: object) -> Text:
+    return plain(value) if str(value).strip() else plain("—")
 
 
 def apply(result: GateResult, ctx: GateContext) -> GateResult:

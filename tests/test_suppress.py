@@ -9,6 +9,7 @@ import pytest
 from gates import config, policy, suppress
 from gates.config import ConfigError
 from gates.model import Finding, GateResult, Severity, Status
+from gates.publish.sections_md import render
 from tests.conftest import GitRepo, run_gates
 
 TODAY = dt.date(2026, 6, 1)
@@ -50,7 +51,7 @@ def test_inline_with_reason_suppresses_and_is_listed(tmp_path: Path) -> None:
     assert [s["path"] for s in result.metrics["suppressions"]] == ["app/a.py", "app/b.py",
                                                                   "web/c.ts"]
     assert "| `B105` | `app/a.py:1` | a test fixture, not a secret | IRONWOOD | 2026-12-31 |" \
-        in result.details
+        in render(result.sections)
     judged = policy.judge(result, {"threshold": "low"})
     assert judged.status == Status.PASS and not any(f.blocking for f in fs)
     assert len(judged.findings) == 3  # kept in the report
@@ -66,7 +67,7 @@ def test_inline_must_name_the_rule_and_sit_on_the_line_or_a_comment_above(tmp_pa
     fs = [_finding("app/a.py", 2), _finding("app/a.py", 3)]
     result = _apply(tmp_path, fs)
     assert not any(f.extra.get("suppressed") for f in fs)
-    assert "suppressions" not in result.metrics and result.details == ""
+    assert "suppressions" not in result.metrics and result.sections == []
     assert policy.judge(result, {"threshold": "low"}).status == Status.FAIL
 
 
@@ -112,7 +113,7 @@ def test_config_entries_match_rule_and_path_glob(tmp_path: Path) -> None:
     assert in_tests.extra["suppressed"]["until"] == "2026-12-31"
     assert not in_app.extra.get("suppressed")
     assert not other_rule.extra.get("suppressed") and "expired on 2026-01-01" in other_rule.message
-    assert "gates.toml@main \\[\\[suppress\\]\\] #1" in result.details
+    assert "gates.toml@main \\[\\[suppress\\]\\] #1" in render(result.sections)
 
 
 @pytest.mark.parametrize(("entry", "problem"), [

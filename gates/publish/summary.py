@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gates.model import STATUS_EMOJI, Finding, GateResult, Severity, Status, Verdict, worst_first
 from gates.publish.md import block, code, esc, seconds, when
+from gates.publish.sections_md import render as render_sections
 
 SEV_EMOJI = {Severity.CRITICAL: "🚨", Severity.HIGH: "⚠️", Severity.MEDIUM: "📋",
              Severity.LOW: "💡", Severity.INFO: "ℹ️"}
@@ -72,8 +73,9 @@ def render(v: Verdict, links: dict[str, str] | None = None) -> str:
                 out += ["", *block(rest.rstrip(), indent="  ")]
         out.append("")
     for r in v.results:
-        if r.details:
-            out += [f"## {esc(r.gate)}", "", r.details.rstrip(), ""]
+        shown = render_sections(r.sections).rstrip()
+        if shown:
+            out += [f"## {esc(r.gate)}", "", shown, ""]
         arts = [a for a in r.artifacts]
         if arts:
             out += [f"Artifacts of {esc(r.gate)}: " + " · ".join(

@@ -23,8 +23,17 @@ from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.builtin.api import fuzz
 from gates.builtin.api.fuzz import Failure
 from gates.gate import GateContext, GateError
-from gates.model import Finding, GateResult, Severity, Status
-from gates.publish.md import code, esc
+from gates.model import (
+    Finding,
+    GateResult,
+    Paragraph,
+    Section,
+    Severity,
+    Status,
+    Table,
+    code,
+    plain,
+)
 
 SEVERITY = {"critical": Severity.HIGH, "high": Severity.HIGH, "medium": Severity.MEDIUM,
             "low": Severity.LOW}
@@ -107,7 +116,7 @@ class Api:
             metrics={"failures": len(found), "errors": len(errors), "user": who,
                      "max_examples": int(cfg["max_examples"]), "seed": int(cfg["seed"]),
                      "tools": {"schemathesis": version}},
-            details=_details(found, errors, who, version, cfg))
+            sections=_sections(found, errors, who, version, cfg))
 
     def _artifacts(self, ctx: GateContext) -> list[str]:
         return [f"{self.name}/{n}" for n in ("junit.xml", "schemathesis.log", "app.log")
@@ -155,21 +164,25 @@ def _version() -> str:
         return "?"
 
 
-def _details(found: list[Failure], errors: list[str], who: str, version: str,
-             cfg: dict[str, Any]) -> str:
+def _sections(found: list[Failure], errors: list[str], who: str, version: str,
+              cfg: dict[str, Any]) -> list[Section]:
     phases = ", ".join(cfg["phases"]) or "all phases"
-    head = (f"schemathesis {esc(version)} as {esc(who)}: checks {esc(', '.join(cfg['checks']))}, "
-            f"{cfg['max_examples']} examples per operation, {esc(phases)}, seed "
-            f"{cfg['seed'] or 'random'}. {len(found)} failure(s)"
-            + (f", {len(errors)} error(s)" if errors else "") + ".")
+    head = Paragraph([
+        plain("schemathesis "), plain(version), plain(" as "), plain(who),
+        plain(": checks "), plain(", ".join(cfg["checks"])),
+        plain(f", {cfg['max_examples']} examples per operation, "), plain(phases),
+        plain(f", seed {cfg['seed'] or 'random'}. {len(found)} failure(s)"
+              + (f", {len(errors)} error(s)" if errors else "") + "."),
+    ])
     if not found:
-        return head
-    rows = ["| Operation | Check | Detail | Seen |", "|---|---|---|---|"]
+        return [head]
+    rows = []
     for f in found:
-        detail = "; ".join(s.strip() for s in f.message.splitlines() if s.strip())
-        rows.append(f"| {code(f.operation)} | {esc(f.title)} ({code(f.check)}) | "
-                    f"{esc(detail[:200]) or '—'} | {f.count} |")
-    return "\n".join([head, "", *rows])
+        detail = "; ".join(s.strip() for s in f.message.splitlines() if s.strip())[:200]
+        rows.append([[code(f.operation)],
+                     [plain(f.title), plain(" ("), code(f.check), plain(")")],
+                     [plain(detail if detail.strip() else "—")], [plain(f.count)]])
+    return [head, Table(["Operation", "Check", "Detail", "Seen"], rows)]
 
 
 GATE = Api()

@@ -3,7 +3,7 @@ both against the merge result's app started on a loopback port.
 
 The probe (`gates.builtin.auth.probe`) reads the app's OpenAPI document and asks every
 protected operation with forged, missing and wrong-role credentials and with
-another user's object; the access matrix goes to summary.md (`details`) and
+another user's object; the access matrix goes to summary.md (`sections`) and
 verdict.json (`metrics["matrix"]`). The repo's tests (`gates.builtin.auth.target_tests`) run
 after the probe, on the same app. No app configured: skipped. The app not
 starting, no document, a user who cannot log in: error.
@@ -116,7 +116,7 @@ class Auth:
                           if (ctx.artifacts / n).is_file()]
         return GateResult(gate=self.name, status=Status.PASS, findings=findings,
                           metrics=metrics, artifacts=artifacts,
-                          details=report.details(matrix, tests))
+                          sections=report.sections(matrix, tests))
 
 
 GATE = Auth()

@@ -1,9 +1,9 @@
-"""The access matrix of the auth probe as findings and as Markdown.
+"""The access matrix of the auth probe as findings and as sections of the result.
 
 Every caller let in where it must be refused is a CRITICAL finding carrying a
 `curl` line that reproduces it (tokens shown as placeholders); a server error
 instead of a refusal is HIGH. The matrix itself — operation × caller, what was
-expected and what came back — goes to summary.md as a table.
+expected and what came back — goes to summary.md and the run page as a table.
 """
 
 from __future__ import annotations
@@ -12,8 +12,18 @@ import hashlib
 from collections.abc import Sequence
 
 from gates.builtin.auth.probe import PROBES, Cell, Matrix
-from gates.model import Finding, Severity
-from gates.publish.md import code, esc
+from gates.model import (
+    Bullets,
+    Finding,
+    Mark,
+    Paragraph,
+    Section,
+    Severity,
+    Table,
+    Text,
+    code,
+    plain,
+)
 
 GATE = "auth"
 # what a hole means, in a finding's words
@@ -28,7 +38,9 @@ HOLE_TEXT = {
     "other-user": "{op} answers {who} (BOLA/IDOR)",
     "webhook": "{op} processes {who}: anyone can send it events",
 }
-MARK = {"ok": "✅", "hole": "❌", "server-error": "⚠️", "other": "◻️", "inconclusive": "◻️"}
+# a cell's status: ✅ refused · ❌ let in · ⚠️ server error · ◻️ other answer
+MARK: dict[str, Mark] = {"ok": "good", "hole": "bad", "server-error": "warn", "other": "other",
+                         "inconclusive": "other"}
 
 
 def findings(matrix: Matrix) -> list[Finding]:
@@ -51,38 +63,49 @@ def findings(matrix: Matrix) -> list[Finding]:
     return out
 
 
-def details(matrix: Matrix, tests: str = "") -> str:
-    blocks = [b for b in (tests, table(matrix) if matrix.operations else "") if b]
+def sections(matrix: Matrix, tests: str = "") -> list[Section]:
+    """What summary.md shows: the repo's auth-test line, the matrix, the notes."""
+    out: list[Section] = [Paragraph([plain(tests)])] if tests else []
+    if matrix.operations:
+        out += [legend(matrix), table(matrix)]
     if matrix.notes:
-        blocks.append("\n".join(f"- {esc(n)}" for n in matrix.notes))
-    return "\n\n".join(blocks)
+        out.append(Bullets([[plain(n)] for n in matrix.notes]))
+    return out
 
 
-def table(matrix: Matrix) -> str:
-    columns = [p for p in PROBES if any(c.probe == p for c in matrix.cells)]
+def legend(matrix: Matrix) -> Paragraph:
     holes = len([c for c in matrix.cells if c.outcome == "hole"])
-    head = (f"**Access matrix**: {len(matrix.operations)} operation(s), "
-            f"{len(matrix.cells)} request(s), {holes} let in where they must be refused. "
-            "Expected: the allowed user gets in; everyone else 401/403 (another user's "
-            "object: 403/404; a forged webhook signature: 400/401/403). ✅ refused · ❌ let in "
-            "· ⚠️ server error · ◻️ other answer.")
-    rows = ["| Operation | Who may | " + " | ".join(PROBES[p][0] for p in columns) + " |",
-            "|---|---|" + "---|" * len(columns)]
+    return Paragraph([
+        Text("Access matrix", strong=True),
+        plain(f": {len(matrix.operations)} operation(s), {len(matrix.cells)} request(s), "
+              f"{holes} let in where they must be refused. Expected: the allowed user gets "
+              "in; everyone else 401/403 (another user's object: 403/404; a forged webhook "
+              "signature: 400/401/403). "),
+        Text("refused", mark="good"), plain(" · "), Text("let in", mark="bad"), plain(" · "),
+        Text("server error", mark="warn"), plain(" · "), Text("other answer.", mark="other"),
+    ])
+
+
+def table(matrix: Matrix) -> Table:
+    columns = [p for p in PROBES if any(c.probe == p for c in matrix.cells)]
+    rows = []
     for op, who in matrix.operations:
         cells = [c for c in matrix.cells if c.operation == op]
-        shown = [_cell([c for c in cells if c.probe == p]) for p in columns]
-        rows.append(f"| {code(op)} | {esc(who)} | " + " | ".join(shown) + " |")
-    return "\n".join([head, "", *rows])
+        rows.append([[code(op)], [plain(who)],
+                     *(_cell([c for c in cells if c.probe == p]) for p in columns)])
+    return Table(["Operation", "Who may", *(PROBES[p][0] for p in columns)], rows)
 
 
-def _cell(cells: Sequence[Cell]) -> str:
+def _cell(cells: Sequence[Cell]) -> list[Text]:
     if not cells:
-        return "—"
-    out = []
+        return [plain("—")]
+    out: list[Text] = []
     for c in cells:
+        if out:
+            out.append(plain(" "))
         if c.probe == "control":
-            who = esc(c.caller.split(" (")[0])
-            out.append(f"{who} {c.got}" if c.outcome == "ok" else f"◻️ {who} {c.got}")
+            who = c.caller.split(" (")[0]
+            out.append(Text(f"{who} {c.got}", mark=None if c.outcome == "ok" else "other"))
         else:
-            out.append(f"{MARK[c.outcome]} {c.got}")
-    return " ".join(out)
+            out.append(Text(str(c.got), mark=MARK[c.outcome]))
+    return out

@@ -22,8 +22,19 @@ from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.e2e.browser import find_chromium
 from gates.gate import GateContext, GateError
-from gates.model import Finding, GateResult, Severity, Status
-from gates.publish.md import code, esc
+from gates.model import (
+    Commands,
+    Finding,
+    GateResult,
+    Paragraph,
+    Section,
+    Severity,
+    Status,
+    Table,
+    Text,
+    code,
+    plain,
+)
 
 # what pytest-playwright attaches to a failed test, and what we call it
 ARTIFACT_KINDS = {"playwright_screenshot": "screenshot", "playwright_trace": "trace",
@@ -115,7 +126,7 @@ class E2E:
             metrics={"tests": counts, "chromium": chromium,
                      "tools": {"playwright": _version("playwright"),
                                "pytest-playwright": _version("pytest-playwright")}},
-            details=_details(findings, counts),
+            sections=_sections(findings, counts),
         )
 
 
@@ -126,20 +137,22 @@ def _version(dist: str) -> str:
         return "?"
 
 
-def _details(findings: list[Finding], counts: dict[str, int]) -> str:
+def _sections(findings: list[Finding], counts: dict[str, int]) -> list[Section]:
     total = sum(counts.values())
-    head = (f"{total} Playwright test(s): {counts['passed']} passed, {counts['failed']} failed, "
-            f"{counts['error']} errored, {counts['skipped']} skipped.")
+    head = Paragraph([plain(
+        f"{total} Playwright test(s): {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['error']} errored, {counts['skipped']} skipped.")])
     if not findings:
-        return head
-    rows = ["| Test | Why | Screenshot | Trace | Console |", "|---|---|---|---|---|"]
+        return [head]
+    rows = []
     for f in findings:
         why = f.message.split(": ", 1)[1] if ": " in f.message else f.extra.get("outcome", "")
-        cells = [f"[{k}]({str(f.extra[k]).replace(' ', '%20')})" if k in f.extra else "—"
+        links = [[Text(k, href=str(f.extra[k]))] if k in f.extra else [plain("—")]
                  for k in ("screenshot", "trace", "console")]
-        rows.append(f"| {code(f.extra.get('test', ''))} | {esc(why)} | " + " | ".join(cells) + " |")
-    return "\n".join([head, "", *rows, "",
-                      "Open a trace with `playwright show-trace <trace.zip>`."])
+        rows.append([[code(f.extra.get("test", ""))], [plain(why)], *links])
+    return [head, Table(["Test", "Why", "Screenshot", "Trace", "Console"], rows),
+            Paragraph([plain("Open a trace with:")]),
+            Commands(["playwright show-trace <trace.zip>"])]
 
 
 GATE = E2E()

@@ -5,7 +5,8 @@ short rounds (base, branch, branch, base, …) after a short warm-up of each, so
 the machine's noise hits both alike. The repo's locustfile (of the merge result,
 the same one for both) runs in a subprocess, `gates.builtin.perf.driver`, which uses Locust
 as a library and records every request. This gate then compares the two
-distributions (`gates.builtin.perf.stats`) per endpoint and overall, and reports:
+distributions (`gates.builtin.perf.stats`) per endpoint and overall, and reports
+(`gates.builtin.perf.report`: findings, perf.json, the chart, the summary's table):
 
 - `latency-regression`: the branch is slower than the base (p95 ratio over
   `p95_regression`, and significant both over the requests and over the round
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import subprocess
 import sys
@@ -33,20 +33,15 @@ from pathlib import Path
 from subprocess import Popen
 from typing import Any, ClassVar
 
-import numpy as np
-
 from gates import git, proc
 from gates.apptest.app import AppNotConfigured, free_port
 from gates.apptest.app import tail as app_tail
-from gates.builtin.perf import stats
-from gates.builtin.perf.stats import OVERALL, Comparison, Sample
+from gates.builtin.perf import report, stats
+from gates.builtin.perf.report import BUDGET_KEYS
+from gates.builtin.perf.stats import Sample
 from gates.gate import GateContext, GateError
-from gates.model import Finding, GateResult, Severity, Status, Trend
-from gates.publish.md import code, esc
-from gates.svg import Panel, latency_svg
+from gates.model import GateResult, Status, Trend
 
-BUDGET_KEYS = ("p95_ms", "p99_ms", "fail_ratio", "min_rps")
-CHART_PANELS = 6
 OUTPUT_TAIL = 1500
 
 
@@ -155,35 +150,19 @@ class Perf:
         flags = stats.regressions(
             comps, p95_regression=cfg["p95_regression"], alpha=cfg["alpha"],
             min_delta_ms=cfg["min_delta_ms"], min_samples=cfg["min_samples"])
-        findings = _regressions(comps, flags) + _budgets(comps, cfg)
-        overall = comps[OVERALL]
-        report = {
-            "schema": 1, "locust": info.get("locust"), "workers": info.get("workers", 0),
-            "rounds": info["rounds"], "warmup_rounds": info["warmup_rounds"],
-            "locustfile_changed": changed, "cpus": info.get("cpus"),
-            "config": {k: cfg[k] for k in Perf.defaults if k != "timeout"},
-            "overall": {**overall.to_json(), "regression": flags[OVERALL]},
-            "endpoints": {k: {**c.to_json(), "regression": flags[k]}
-                          for k, c in comps.items() if k != OVERALL},
-            "exceptions": info.get("exceptions", []),
-        }
-        (ctx.artifacts / "perf.json").write_text(
-            json.dumps(_clean(report), indent=2, allow_nan=False), encoding="utf-8")
-        (ctx.artifacts / "latency.svg").write_text(_chart(samples, measured, comps, flags),
-                                                   encoding="utf-8")
+        config = {k: cfg[k] for k in Perf.defaults if k != "timeout"}
+        (ctx.artifacts / "perf.json").write_text(json.dumps(
+            report.perf_json(comps, flags, info, config, changed), indent=2, allow_nan=False),
+            encoding="utf-8")
+        (ctx.artifacts / "latency.svg").write_text(
+            report.chart(samples, measured, comps, flags), encoding="utf-8")
         artifacts = [f"{self.name}/{n}" for n in
                      ("perf.json", "latency.svg", "samples.csv", "locust.log", "base.log",
                       "branch.log") if (ctx.artifacts / n).is_file()]
-        metrics = {
-            "overall": {"base": _stats_json(overall, "base"),
-                        "branch": _stats_json(overall, "branch"),
-                        "ratio": overall.ratio, "p_value": overall.p_value},
-            "requests": len(samples),
-            "tools": {"locust": str(info.get("locust", "?"))},
-        }
-        return GateResult(gate=self.name, status=Status.PASS, findings=findings,
-                          metrics=metrics, artifacts=artifacts,
-                          details=_details(comps, flags, changed, info))
+        return GateResult(gate=self.name, status=Status.PASS,
+                          findings=report.findings(comps, flags, cfg),
+                          metrics=report.metrics(comps, samples, info), artifacts=artifacts,
+                          sections=report.sections(comps, flags, changed, info))
 
 
 def _wait(driver: Popen[bytes], ctx: GateContext) -> int:
@@ -270,172 +249,6 @@ def _check_completed(samples: list[Sample], info: dict[str, Any]) -> None:
         raise GateError(f"every request to the {target}'s app failed ({len(mine)}), e.g. "
                         f"{mine[0].endpoint}: {mine[0].error}")
 
-
-def _stats_json(c: Comparison, target: str) -> dict[str, Any]:
-    s = getattr(c, target)
-    return {"count": s.count, "failures": s.failures, "error_ratio": round(s.fail_ratio, 6),
-            "rps": round(s.rps, 2), "p50": _r(s.p50), "p95": _r(s.p95), "p99": _r(s.p99)}
-
-
-def _r(v: float) -> float | None:
-    return None if math.isnan(v) else round(v, 3)
-
-
-def _clean(o: Any) -> Any:
-    """JSON without NaN (a side with no successful request has no percentiles)."""
-    if isinstance(o, float):
-        return None if math.isnan(o) or math.isinf(o) else o
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean(v) for v in o]
-    return o
-
-
-def _fp(rule: str, endpoint: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(f"perf\0{rule}\0{endpoint}".encode()).hexdigest()[:16]
-
-
-def _ms(v: float) -> str:
-    return "—" if math.isnan(v) else (f"{v:.0f} ms" if v >= 100 else f"{v:.3g} ms")
-
-
-def _x(v: float | None) -> str:
-    return "—" if v is None else f"{v:.2f}"
-
-
-def _p(v: float | None) -> str:
-    return "—" if v is None else (f"{v:.1e}" if v < 0.001 else f"{v:.3f}")
-
-
-def _regressions(comps: dict[str, Comparison], flags: dict[str, bool]) -> list[Finding]:
-    keys = [k for k, bad in flags.items() if bad and k != OVERALL]
-    if not keys and flags[OVERALL]:
-        keys = [OVERALL]
-    out = []
-    for k in keys:
-        c = comps[k]
-        what = "overall" if k == OVERALL else f"`{k}`"
-        out.append(Finding(
-            gate="perf", rule="latency-regression", severity=Severity.HIGH, tool="locust",
-            fingerprint=_fp("latency-regression", k),
-            message=(f"{what} is slower than on the base: p95 {_ms(c.base.p95)} → "
-                     f"{_ms(c.branch.p95)} (×{_x(c.ratio['p95'])}), p50 ×{_x(c.ratio['p50'])}; "
-                     f"Mann–Whitney p = {_p(c.p_value)} over {c.base.count} vs "
-                     f"{c.branch.count} requests, p = {_p(c.p_rounds)} over "
-                     f"{c.pairs} round pairs"),
-            extra={"endpoint": k, "ratio": c.ratio, "p_value": c.p_value,
-                   "p_rounds": c.p_rounds,
-                   "base_p95_ms": _r(c.base.p95), "branch_p95_ms": _r(c.branch.p95)},
-        ))
-    return out
-
-
-def _budget_for(endpoint: str, cfg: dict[str, Any]) -> dict[str, float]:
-    if endpoint == OVERALL:
-        return {k: float(cfg[k]) for k in BUDGET_KEYS}
-    path = endpoint.split(" ", 1)[1]
-    for key in (endpoint, path):
-        if key in cfg["endpoints"]:
-            return {k: float(v) for k, v in cfg["endpoints"][key].items()}
-    return {}
-
-
-def _budget_message(rule: str, what: str, v: float, b: float) -> str:
-    if rule == "fail-ratio":
-        return f"{v:.1%} of the requests to {what} failed (budget {b:.1%})"
-    if rule == "min-rps":
-        return f"{what} served {v:.1f} requests/s, under its budget of {b:g}"
-    return f"{rule[:3]} of {what} is {_ms(v)}, over its budget of {_ms(b)}"
-
-
-# rule, budget key, the value of a target's stats, and whether a value above the budget is bad
-BUDGETS = (("p95-budget", "p95_ms", "p95", True), ("p99-budget", "p99_ms", "p99", True),
-           ("fail-ratio", "fail_ratio", "fail_ratio", True), ("min-rps", "min_rps", "rps", False))
-
-
-def _budgets(comps: dict[str, Comparison], cfg: dict[str, Any]) -> list[Finding]:
-    """Budgets of the branch. 0 means "no budget", except fail_ratio (0: no failure at all)."""
-    out = []
-    for k, c in comps.items():
-        budget = _budget_for(k, cfg)
-        what = "overall" if k == OVERALL else f"`{k}`"
-        for rule, key, attr, above in BUDGETS:
-            if key not in budget or (not budget[key] and key != "fail_ratio"):
-                continue
-            limit = budget[key]
-
-            def bad(v: float, limit: float = limit, above: bool = above) -> bool:
-                return not math.isnan(v) and (v > limit if above else v < limit)
-
-            value, base_value = getattr(c.branch, attr), getattr(c.base, attr)
-            if not bad(value):
-                continue
-            message = _budget_message(rule, what, value, limit)
-            if rule == "fail-ratio" and c.first_error.get("branch"):
-                message += f"; first error: {c.first_error['branch']}"
-            out.append(Finding(
-                gate="perf", rule=rule, severity=Severity.HIGH, tool="locust",
-                fingerprint=_fp(rule, k), message=message, new=not bad(base_value),
-                extra={"endpoint": k, "value": _r(value), "budget": limit,
-                       "base_value": _r(base_value)},
-            ))
-    return out
-
-
-def _chart(samples: list[Sample], measured: set[int], comps: dict[str, Comparison],
-           flags: dict[str, bool]) -> str:
-    rest = sorted((k for k in comps if k != OVERALL),
-                  key=lambda k: (not flags[k], -comps[k].branch.count))
-    keys = [OVERALL, *rest]
-    panels = []
-    for k in keys[:CHART_PANELS]:
-        lat = {t: np.array([s.ms for s in samples if s.ok and s.round in measured
-                            and s.target == t and (k == OVERALL or s.endpoint == k)])
-               for t in stats.TARGETS}
-        c = comps[k]
-        ratio = f" — p95 ×{c.ratio['p95']:.2f}" if c.ratio["p95"] is not None else ""
-        panels.append(Panel(title=f"{'all requests' if k == OVERALL else k}{ratio}",
-                            base=stats.ecdf(lat["base"]),
-                            branch=stats.ecdf(lat["branch"]), flagged=flags[k]))
-    return latency_svg(panels)
-
-
-def _details(comps: dict[str, Comparison], flags: dict[str, bool], changed: bool,
-             info: dict[str, Any]) -> str:
-    head = ("| Endpoint | Requests base / branch | Failures | p50 ms | p95 ms | p99 ms | "
-            "rps | p95 × | p requests / rounds | |")
-    rows = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-
-    def cell(c: Comparison, attr: str) -> str:
-        b, r = getattr(c.base, attr), getattr(c.branch, attr)
-        fmt = (lambda v: "—" if math.isnan(v) else f"{v:.3g}") if attr != "rps" else (
-            lambda v: f"{v:.1f}")
-        return f"{fmt(b)} → {fmt(r)}"
-
-    for k, c in comps.items():
-        name = "**overall**" if k == OVERALL else code(k)
-        ratio = "—" if c.ratio["p95"] is None else f"{c.ratio['p95']:.2f}"
-        rows.append(
-            f"| {name} | {c.base.count} / {c.branch.count} | {c.base.failures} / "
-            f"{c.branch.failures} | {cell(c, 'p50')} | {cell(c, 'p95')} | {cell(c, 'p99')} | "
-            f"{cell(c, 'rps')} | {ratio} | {_p(c.p_value)} / {_p(c.p_rounds)} | "
-            f"{'⚠️ slower' if flags[k] else ''} |")
-    n = len(info["rounds"]) - info["warmup_rounds"]
-    notes = [f"Base and branch side by side: {n} alternating rounds"
-             + (f" after a warm-up of each, {info.get('workers')} Locust workers"
-                if info.get("workers") else " after a warm-up of each")
-             + f" (Locust {esc(info.get('locust', '?'))}). Latencies of successful requests.",
-             "", *rows, "", "![response times, base vs branch](perf/latency.svg)"]
-    if changed:
-        notes += ["", "Note: this branch changes the locustfile; both sides ran the "
-                  "branch's version."]
-    if info.get("exceptions"):
-        notes += ["", f"The locustfile raised {len(info['exceptions'])} kind(s) of exception, "
-                  f"e.g. {code(info['exceptions'][0]['msg'])}."]
-    return "\n".join(notes)
 
 
 GATE = Perf()

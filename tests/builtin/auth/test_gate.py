@@ -12,6 +12,7 @@ import pytest
 from gates.builtin.auth.gate import GATE
 from gates.gate import GateError
 from gates.model import GateResult, Severity, Status
+from gates.publish.sections_md import render
 from tests.conftest import GitRepo, run_gate, run_gates
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
@@ -142,7 +143,7 @@ def test_without_users_the_probe_still_catches_a_route_with_no_auth_check(tmp_pa
     result = run_gate(auth_repo(tmp_path, config, hole="no-auth"), "ironwood/notes", GATE)
     assert holes(result) == {("auth-missing", "GET /api/admin/users"),
                              ("auth-malformed-token", "GET /api/admin/users")}
-    assert "no users in `[gates.auth]`" in result.details
+    assert "no users in `[gates.auth]`" in render(result.sections)
     assert result.metrics["notes"] == [
         "no users in `[gates.auth]`: only requests without a valid token were tried (forged "
         "tokens, roles and other users' objects need users)"]

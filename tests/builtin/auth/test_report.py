@@ -1,10 +1,11 @@
-"""The access matrix as findings and as the Markdown of summary.md."""
+"""The access matrix as findings and as sections (rendered as in summary.md)."""
 
 from __future__ import annotations
 
 from gates.builtin.auth import report
 from gates.builtin.auth.probe import Cell, Matrix
 from gates.model import Severity
+from gates.publish.sections_md import render
 
 CURL = "curl -i -X GET -H 'Authorization: Bearer <token of ben>' http://127.0.0.1:9/api/n/1"
 
@@ -41,8 +42,8 @@ def test_fingerprints_are_stable_and_distinct() -> None:
     assert len(set(first)) == 2 and all(len(fp) == 16 for fp in first)
 
 
-def test_details_show_the_matrix_and_the_notes() -> None:
-    text = report.details(matrix(), "The repo's auth tests: 3 passed.")
+def test_sections_show_the_matrix_and_the_notes() -> None:
+    text = render(report.sections(matrix(), "The repo's auth tests: 3 passed."))
     tests, head, table, notes = text.split("\n\n")
     assert tests == "The repo's auth tests: 3 passed."
     assert head.startswith("**Access matrix**: 2 operation(s), 6 request(s), 1 let")
@@ -55,6 +56,6 @@ def test_details_show_the_matrix_and_the_notes() -> None:
     assert notes == "- GET /x: another user's object not tried: no link"
 
 
-def test_details_without_protected_operations_are_the_notes() -> None:
+def test_sections_without_protected_operations_are_the_notes() -> None:
     empty = Matrix(operations=[], notes=["the OpenAPI document has no protected operation"])
-    assert report.details(empty) == "- the OpenAPI document has no protected operation"
+    assert render(report.sections(empty)) == "- the OpenAPI document has no protected operation"
