@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from gates import git, scan
-from gates.gate import GateContext, GateError, glob_match
+from gates.config import GateSection
+from gates.gate import BaseGate, GateContext, GateError, glob_match
 from gates.model import Finding, GateResult, Severity, Status
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -321,7 +322,20 @@ def run_semgrep(ctx: GateContext, root: Path, files: list[str], configs: list[Pa
 # -- the gate -------------------------------------------------------------------------
 
 
-class Security:
+class SecuritySection(GateSection):
+    """[gates.security]: the common keys and those of `Security.defaults`."""
+
+    rules: list[str]
+    bundled_rules: bool
+    bandit_skip: list[str]
+    bandit_skip_in_tests: list[str]
+    test_paths: list[str]
+    bandit: str
+    semgrep: str
+    rule_timeout: int
+
+
+class Security(BaseGate[SecuritySection]):
     name = "security"
     needs_app = False
     scans_per_file = True  # gates.scan: `gates run --all` batches its files
@@ -392,7 +406,7 @@ class Security:
         files = self._files(ctx)
         python = [p for p in files if glob_match(p, PYTHON)]
         configs, show = self.rule_files(ctx)
-        cfg = ctx.config
+        cfg = self.section(ctx)
         # the cache keys: each tool's version and everything that changes what it finds;
         # semgrep's version, when not remembered, comes with the first scan's JSON
         sg_version = semgrep_version(ctx, ask=scan.is_collecting())
