@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from gates import __version__, git
 from gates.gate import Gate, GateContext, code_module
@@ -44,6 +44,15 @@ def key(*parts: str) -> str:
 
 def _checksum(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+class CacheInfo(TypedDict):
+    """What `gates cache info` shows."""
+
+    path: str
+    entries: int  # stored results
+    bytes: int  # the database's files on disk
+    tools: dict[str, int]  # tool -> its stored results
 
 
 @dataclass
@@ -122,7 +131,7 @@ class Cache:
             con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)", rows)
             con.execute("COMMIT")
 
-    def info(self) -> dict[str, Any]:
+    def info(self) -> CacheInfo:
         if not self.path.exists():
             return {"path": str(self.path), "entries": 0, "bytes": 0, "tools": {}}
         with self._db() as con:

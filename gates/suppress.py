@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -260,7 +260,7 @@ def apply_to(result: GateResult, root: Path, config: Iterable[Suppression],
     return result
 
 
-def audit_table(records: list[Mapping[str, Any]]) -> str:
+def audit_table(records: Sequence[Mapping[str, Any]]) -> str:
     rows = [
         f"**Suppressed findings** ({len(records)}): kept in the report, never blocking",
         "",
