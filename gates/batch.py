@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gates import proc, runner, scan, subject
-from gates.config import Config
+from gates.config import Config, GateSection
 from gates.gate import Gate, Workspace
 from gates.git import GitError
 from gates.registry import Registry
@@ -34,7 +34,7 @@ def prefetch(repo: Path, cfg: Config, registry: Registry, branches: Sequence[str
         the_plan = runner.plan(cfg, registry, only)
     except Exception:  # a bad --gate: the judging run says so
         return scan.BatchStats()
-    gates = [(g, s) for g, s in the_plan.gates if getattr(g, "scans_per_file", False)]
+    gates = [(g, s) for g, s in the_plan.gates if g.scans_per_file]
     if not gates:
         return scan.BatchStats()
     requests: list[scan.Request] = []
@@ -59,10 +59,10 @@ def prefetch(repo: Path, cfg: Config, registry: Registry, branches: Sequence[str
         raise
 
 
-def _collect(gate: Gate, section: dict[str, object], ws: Workspace, cfg: Config,
+def _collect(gate: Gate, section: GateSection, ws: Workspace, cfg: Config,
              scratch: Path) -> list[scan.Request]:
     ctx = runner._context(gate, section, ws, cfg, scratch / "artifacts", None)
-    ctx.deadline = time.monotonic() + float(section["timeout"])  # type: ignore[arg-type]
+    ctx.deadline = time.monotonic() + float(section["timeout"])
     with scan.collecting() as found:
         try:
             if runner._path_filter(ctx) and gate.applies(ctx):

@@ -27,13 +27,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypedDict
 
 from gates import __version__, git
+from gates.gate import Gate, GateContext, code_module
 from gates.model import Finding, GateResult, Status
-
-if TYPE_CHECKING:
-    from gates.gate import GateContext
 
 SCHEMA = 1
 SCHEMA_RESULTS = "1"
@@ -46,6 +44,15 @@ def key(*parts: str) -> str:
 
 def _checksum(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+class CacheInfo(TypedDict):
+    """What `gates cache info` shows."""
+
+    path: str
+    entries: int  # stored results
+    bytes: int  # the database's files on disk
+    tools: dict[str, int]  # tool -> its stored results
 
 
 @dataclass
@@ -124,7 +131,7 @@ class Cache:
             con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)", rows)
             con.execute("COMMIT")
 
-    def info(self) -> dict[str, Any]:
+    def info(self) -> CacheInfo:
         if not self.path.exists():
             return {"path": str(self.path), "entries": 0, "bytes": 0, "tools": {}}
         with self._db() as con:
@@ -225,18 +232,18 @@ def _code_stamp(module: str) -> str:
     return _stamps[top]
 
 
-def result_key(gate: Any, ctx: GateContext) -> str | None:
+def result_key(gate: Gate, ctx: GateContext) -> str | None:
     """The key of a whole-gate result: gate and its code, the tested tree, the base (perf
     compares against it), the whole trusted config and the host variables it lets
     through, gates' and Python's versions. None: the gate's results are not reused (it
     needs no app — per-file tools cache by blob — or it says `reuse_results = False`)."""
-    if not getattr(gate, "needs_app", False) or not getattr(gate, "reuse_results", True):
+    if not gate.needs_app or not gate.reuse_results:
         return None
     subj = ctx.workspace.subject
     if subj.tree is None:
         return None
     allowed = {k: os.environ.get(k) for k in ctx.settings["env_allow"]}
-    return key("gate-result", SCHEMA_RESULTS, gate.name, _code_stamp(type(gate).__module__),
+    return key("gate-result", SCHEMA_RESULTS, gate.name, _code_stamp(code_module(gate)),
                __version__, sys.version, subj.tree, subj.base_commit, ctx.settings.digest,
                json.dumps(ctx.config, sort_keys=True, default=str),
                json.dumps(allowed, sort_keys=True))
@@ -246,10 +253,12 @@ def reuse_result(cache: Cache, k: str, ctx: GateContext, repo: Path) -> GateResu
     """The stored pass of this gate for key `k` (its artifacts copied from the report
     folder of the run that made it, when that folder still has them), or None."""
     stored = cache.get_many([k]).get(k)
+    if not isinstance(stored, dict):
+        return None
     try:
-        result = GateResult.from_json(stored["result"])  # type: ignore[index]
-        origin = str(stored["report_dir"])  # type: ignore[index]
-        at = str(stored["at"])  # type: ignore[index]
+        result = GateResult.from_json(stored["result"])
+        origin = str(stored["report_dir"])
+        at = str(stored["at"])
     except (TypeError, KeyError, ValueError):
         return None
     if result.status != Status.PASS:

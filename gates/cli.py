@@ -88,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _merge_guard(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _merge_guard(sub: argparse._SubParsersAction) -> None:
     """The merge guard, its records and hooks, CI across runners, `gates init`."""
     guard = sub.add_parser(
         "guard", help="may this land on the protected branch? (git hooks, CI)",

@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 CONFIG_FILES = ("gates.toml", "pyproject.toml")
 ANY = object()  # a default that accepts any type
@@ -22,6 +22,21 @@ ANY = object()  # a default that accepts any type
 
 class ConfigError(Exception):
     """Bad config: the message names file, key and problem."""
+
+
+class GateSection(TypedDict):
+    """The keys of `GATE_COMMON`, as a gate's section holds them (its own keys besides:
+    each built-in gate describes its section in a TypedDict derived from this one)."""
+
+    enabled: bool
+    blocking: bool
+    timeout: float
+    paths: list[str]
+    exclude: list[str]
+    block_on: str
+    threshold: str
+    path_thresholds: dict[str, str]
+    skip_blocks: bool
 
 
 # Gate keys every gate understands; a gate adds its own through `Gate.defaults`.
@@ -74,11 +89,11 @@ class Config:
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
 
-    def gate(self, name: str, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def gate(self, name: str, defaults: Mapping[str, Any] | None = None) -> GateSection:
         """A gate's section: common defaults, then the gate's, then the user's."""
         merged = {**GATE_COMMON, **(defaults or {})}
         merged.update(self.values["gates"].get(name, {}))
-        return merged
+        return cast(GateSection, merged)  # validated against GATE_COMMON by `validate`
 
     @property
     def digest(self) -> str:

@@ -1,13 +1,18 @@
-"""The gate contract, and the context a gate runs in.
+"""The gate contract, the base class that gives its defaults, and the context a gate runs in.
 
-A gate is any object with `name`, `needs_app`, `applies(ctx)` and `run(ctx)`,
-registered under the entry-point group `gates.gates`. Optional attributes:
+A gate is registered under the entry-point group `gates.gates`. The whole contract
+(`Gate`) is `name`, `needs_app`, `applies(ctx)`, `run(ctx)` and:
 `defaults` (its own config keys with their defaults, used to validate the
 config), `exclusive` (run alone, after the others — for load tests),
 `scans_per_file` (its work is per-file scans through `gates.scan.both_sides`, so
 `gates run --all` may run it in a collecting pass that only gathers what to
-scan) and `reuse_results = False` (a gate that needs the app whose pass must
-never be reused from the cache for the same tree and config).
+scan) and `reuse_results` (False: a gate that needs the app whose pass must
+never be reused from the cache for the same tree and config), `trends` (the metric
+series the dashboard draws over time) and `order` (its column among the gates; None:
+the registry's). The built-in gates
+derive from `BaseGate`, which gives those their defaults; a third-party gate may be
+a plain object with only the first four (`PluginGate`): the registry wraps it in
+`Plugin`, which fills in the rest.
 
 A gate reports what it found; it does not decide what blocks. It returns
 `Status.PASS` with its findings (the policy turns blocking findings into `fail`),
@@ -22,24 +27,109 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from gates import git, proc
-from gates.model import GateResult
+from gates.model import GateResult, Trend
 
 if TYPE_CHECKING:
-    from gates.config import Config
+    from gates.config import Config, GateSection
     from gates.subject import Subject
 
 
 @runtime_checkable
-class Gate(Protocol):
+class PluginGate(Protocol):
+    """The least a gate provides: what an entry point is checked against."""
+
     name: str
     needs_app: bool
 
     def applies(self, ctx: GateContext) -> bool: ...
 
     def run(self, ctx: GateContext) -> GateResult: ...
+
+
+@runtime_checkable
+class Gate(PluginGate, Protocol):
+    """The whole contract the runner relies on (`BaseGate` and `Plugin` give defaults)."""
+
+    @property
+    def defaults(self) -> Mapping[str, Any]: ...
+
+    @property
+    def exclusive(self) -> bool: ...
+
+    @property
+    def scans_per_file(self) -> bool: ...
+
+    @property
+    def reuse_results(self) -> bool: ...
+
+    @property
+    def trends(self) -> tuple[Trend, ...]: ...
+
+    @property
+    def order(self) -> float | None: ...
+
+
+S = TypeVar("S", bound="GateSection")
+
+
+class BaseGate(Generic[S]):
+    """What the built-in gates derive from: every optional member with its default, and
+    `section(ctx)`, the gate's config section typed as `S` (a TypedDict of its keys)."""
+
+    name: str
+    needs_app: bool = False
+    defaults: ClassVar[Mapping[str, Any]] = {}
+    exclusive: ClassVar[bool] = False
+    scans_per_file: ClassVar[bool] = False
+    reuse_results: ClassVar[bool] = True
+    trends: ClassVar[tuple[Trend, ...]] = ()
+    order: ClassVar[float | None] = None
+
+    def applies(self, ctx: GateContext) -> bool:
+        """Every change the runner hands over (it already checked the gate's `paths`)."""
+        return True
+
+    def section(self, ctx: GateContext) -> S:
+        """`ctx.config` as this gate's TypedDict: the config was validated against
+        `GATE_COMMON` and `defaults`, whose types the TypedDict spells out."""
+        return cast(S, ctx.config)
+
+
+class Plugin:
+    """A third-party gate with only some members of the contract: the rest as `BaseGate`
+    has them. Reading the members a plain object may lack happens here, once, at load."""
+
+    def __init__(self, inner: PluginGate) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.needs_app = inner.needs_app
+        self.defaults: Mapping[str, Any] = getattr(inner, "defaults", BaseGate.defaults)
+        self.exclusive = bool(getattr(inner, "exclusive", BaseGate.exclusive))
+        self.scans_per_file = bool(getattr(inner, "scans_per_file", BaseGate.scans_per_file))
+        self.reuse_results = bool(getattr(inner, "reuse_results", BaseGate.reuse_results))
+        self.trends: tuple[Trend, ...] = tuple(getattr(inner, "trends", BaseGate.trends))
+        order = getattr(inner, "order", BaseGate.order)
+        self.order = (float(order) if isinstance(order, int | float)
+                      and not isinstance(order, bool) else None)
+
+    def applies(self, ctx: GateContext) -> bool:
+        return self.inner.applies(ctx)
+
+    def run(self, ctx: GateContext) -> GateResult:
+        return self.inner.run(ctx)
+
+
+def as_gate(obj: PluginGate) -> Gate:
+    """`obj` itself when it has the whole contract, else wrapped in `Plugin`."""
+    return obj if isinstance(obj, Gate) else Plugin(obj)
+
+
+def code_module(gate: Gate) -> str:
+    """The module of the code a gate runs (a `Plugin`'s is the wrapped object's)."""
+    return type(gate.inner if isinstance(gate, Plugin) else gate).__module__
 
 
 class GateError(Exception):

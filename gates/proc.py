@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 # The environment a child sees is an allow-list: no tokens, keys or host config.
 ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "SSL_CERT_FILE")
@@ -128,14 +129,19 @@ def _effective_timeout(timeout: float) -> float:
     return max(0.1, min(timeout, deadline - time.monotonic()))
 
 
+# what a child's stdin, stdout or stderr may be: subprocess.PIPE / DEVNULL, a descriptor,
+# or an open file
+Stream = int | IO[bytes] | IO[str] | None
+
+
 def spawn(
     cmd: Sequence[str],
     *,
     cwd: str | os.PathLike[str],
     env: Mapping[str, str],
-    stdout: int | object = subprocess.PIPE,
-    stderr: int | object = subprocess.PIPE,
-    stdin: int | object = subprocess.DEVNULL,
+    stdout: Stream = subprocess.PIPE,
+    stderr: Stream = subprocess.PIPE,
+    stdin: Stream = subprocess.DEVNULL,
 ) -> subprocess.Popen[bytes]:
     """Start a long-running child in its own process group; `stop()` it later."""
     argv = resolve(cmd, env)
@@ -143,9 +149,9 @@ def spawn(
         argv,
         cwd=cwd,
         env=dict(env),
-        stdin=stdin,  # type: ignore[arg-type]
-        stdout=stdout,  # type: ignore[arg-type]
-        stderr=stderr,  # type: ignore[arg-type]
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
         start_new_session=True,
     )
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from gates.gate import Gate
+from gates.gate import Gate, PluginGate, as_gate
 from gates.model import Trend
 
 GROUP = "gates.gates"
@@ -26,7 +26,7 @@ class Registry:
     @property
     def defaults(self) -> dict[str, Mapping[str, Any]]:
         known: dict[str, Mapping[str, Any]] = {n: {} for n in self.broken}
-        known.update({n: getattr(g, "defaults", {}) for n, g in self.gates.items()})
+        known.update({n: g.defaults for n, g in self.gates.items()})
         return known
 
     @property
@@ -37,9 +37,9 @@ class Registry:
     def order(self) -> list[str]:
         """Every gate, in the order a reader meets them (see BUILTIN_ORDER)."""
         def rank(name: str) -> tuple[float, str]:
-            declared = getattr(self.gates.get(name), "order", None)
-            if isinstance(declared, int | float) and not isinstance(declared, bool):
-                return float(declared), name
+            gate = self.gates.get(name)
+            if gate is not None and gate.order is not None:
+                return float(gate.order), name
             if name in BUILTIN_ORDER:
                 return float(BUILTIN_ORDER.index(name)), name
             return float("inf"), name
@@ -47,10 +47,8 @@ class Registry:
 
     @property
     def trends(self) -> dict[str, tuple[Trend, ...]]:
-        """The trend series each gate declares (`trends`, optional: none by default),
-        gates in `order`."""
-        return {n: tuple(getattr(self.gates[n], "trends", ())) for n in self.order
-                if n in self.gates}
+        """The trend series each gate declares (`trends`), gates in `order`."""
+        return {n: self.gates[n].trends for n in self.order if n in self.gates}
 
 
 def load() -> Registry:
@@ -58,12 +56,24 @@ def load() -> Registry:
     broken: dict[str, str] = {}
     for ep in entry_points(group=GROUP):
         try:
-            obj = ep.load()
-        except Exception as e:  # a plugin that does not import is a failure, not absent
-            broken[ep.name] = f"could not load gate {ep.name!r} ({ep.value}): {e}"
-            continue
-        if not isinstance(obj, Gate):
-            broken[ep.name] = f"{ep.value} does not implement the Gate protocol"
-            continue
-        gates[ep.name] = obj
+            gates[ep.name] = load_entry(ep)
+        except BrokenGate as e:
+            broken[ep.name] = str(e)
     return Registry(gates, broken)
+
+
+class BrokenGate(Exception):
+    """An entry point that is not a usable gate: the run records `error` with this reason."""
+
+
+def load_entry(ep: EntryPoint) -> Gate:
+    """The gate behind `ep`, its missing optional members filled in (`gates.gate.Plugin`)."""
+    try:
+        obj = ep.load()
+    except Exception as e:  # a plugin that does not import is a failure, not absent
+        raise BrokenGate(f"could not load gate {ep.name!r} ({ep.value}): {e}") from e
+    if not isinstance(obj, PluginGate):
+        missing = [m for m in ("name", "needs_app", "applies", "run") if not hasattr(obj, m)]
+        raise BrokenGate(f"{ep.value} does not implement the Gate protocol (missing: "
+                         f"{', '.join(missing)})")
+    return as_gate(obj)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from gates import cache, git, policy, proc, subject, suppress
 from gates import config as config_mod
-from gates.config import Config, ConfigError
-from gates.gate import Gate, GateContext, GateError, Workspace, glob_match
+from gates.config import Config, ConfigError, GateSection
+from gates.gate import Gate, GateContext, GateError, PluginGate, Workspace, glob_match
 from gates.model import Finding, GateResult, Severity, Status, Verdict
 from gates.registry import Registry
 
@@ -44,7 +44,7 @@ class Progress:
 
 @dataclass
 class Plan:
-    gates: list[tuple[Gate, dict[str, object]]] = field(default_factory=list)
+    gates: list[tuple[Gate, GateSection]] = field(default_factory=list)
     unusable: list[GateResult] = field(default_factory=list)  # broken or unknown gates
 
 
@@ -59,7 +59,7 @@ def plan(cfg: Config, registry: Registry, only: Sequence[str] | None) -> Plan:
         if gate is None:
             known = ", ".join(registry.names)
             raise ConfigError(f"unknown gate {name!r} (installed: {known})")
-        section = cfg.gate(name, getattr(gate, "defaults", {}))
+        section = cfg.gate(name, gate.defaults)
         if section["enabled"] or only:
             p.gates.append((gate, section))
     return p
@@ -70,7 +70,7 @@ def now_iso() -> str:
 
 
 def report_dir(repo: Path, cfg: Config, subj: subject.Subject) -> Path:
-    return repo / cfg["reports_dir"] / subject.slug(subj.branch) / subj.short
+    return repo / str(cfg["reports_dir"]) / subject.slug(subj.branch) / subj.short
 
 
 def run_branch(
@@ -108,7 +108,7 @@ def run_subject(
     """Run the gates on a resolved subject (a branch's merge result, or the staged tree
     of `gates static`, which has no policy of its own to check)."""
     progress = progress or Progress()
-    started, t0 = started or (now_iso(), time.monotonic())
+    started_at, t0 = started or (now_iso(), time.monotonic())
     branch = subj.branch
     the_plan = plan(cfg, registry, only)
     final = report_dir(repo, cfg, subj)
@@ -151,7 +151,7 @@ def run_subject(
     return Verdict(
         branch=branch, agent=subj.agent, base=subj.base, branch_commit=subj.branch_commit,
         base_commit=subj.base_commit, tree=subj.tree, results=results, passed=passed,
-        reasons=reasons, started=started, duration=time.monotonic() - t0,
+        reasons=reasons, started=started_at, duration=time.monotonic() - t0,
         config_hash=cfg.digest, tools=_tools(results),
         report_dir=str(final.relative_to(repo)),
         staging=str(out_dir.relative_to(repo)) if out_dir else "",
@@ -177,9 +177,9 @@ def _sweep_staging(folder: Path, age: float = 3600.0) -> None:
             pass
 
 
-def _context(gate: Gate, section: dict[str, object], ws: Workspace, cfg: Config, out_dir: Path,
+def _context(gate: PluginGate, section: GateSection, ws: Workspace, cfg: Config, out_dir: Path,
              app_factory: Callable[..., object] | None) -> GateContext:
-    exclude = list(section.get("exclude") or [])  # type: ignore[call-overload]
+    exclude = list(section.get("exclude") or [])
     # gates see regular files only: a symlink could point anywhere on the host
     changed = [c.path for c in ws.subject.changed if c.status != "D" and c.is_file]
     return GateContext(
@@ -315,8 +315,8 @@ def _path_filter(ctx: GateContext) -> bool:
 def run_gates(
     contexts: list[tuple[Gate, GateContext]], *, jobs: int, progress: Progress, branch: str
 ) -> list[GateResult]:
-    shared = [(g, c) for g, c in contexts if not getattr(g, "exclusive", False)]
-    alone = [(g, c) for g, c in contexts if getattr(g, "exclusive", False)]
+    shared = [(g, c) for g, c in contexts if not g.exclusive]
+    alone = [(g, c) for g, c in contexts if g.exclusive]
     results = _pool(shared, jobs, progress, branch)
     results.update(_pool(alone, 1, progress, branch))
     return [results[c.name] for _, c in contexts]
@@ -338,7 +338,7 @@ def _pool(contexts: list[tuple[Gate, GateContext]], jobs: int, progress: Progres
                 gate, ctx = todo.get_nowait()
             except queue.Empty:
                 return
-            timeout = float(ctx.config["timeout"])  # type: ignore[arg-type]
+            timeout = float(ctx.config["timeout"])
             ctx.deadline = time.monotonic() + timeout
             with lock:
                 running[ctx.name] = (ctx, timeout)

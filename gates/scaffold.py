@@ -213,12 +213,12 @@ def write(root: Path, *, force: bool, gate_defaults: Mapping[str, Mapping[str, A
                 out.append(Written(path, "appended"))
 
     for name in WORKFLOWS:
-        text = workflow_template(name)
-        if text is None:
+        template = workflow_template(name)
+        if template is None:
             out.append(Written(root / ".github/workflows" / name, "kept",
                                f"no template gates/ci/{name} in this installation of gates"))
             continue
-        out.append(_put(root / ".github" / "workflows" / name, text, force))
+        out.append(_put(root / ".github" / "workflows" / name, template, force))
     return out
 
 

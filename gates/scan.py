@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from gates import baseline, git, proc
 from gates.cache import Cache, Pair, key, lookup, store
@@ -199,7 +199,7 @@ def is_collecting() -> bool:
 
 def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None],
                files: list[str], scan: Scan, *, together: bool = False
-               ) -> tuple[list[Finding], dict[str, Any]]:
+               ) -> tuple[list[Finding], dict[str, int]]:
     """(branch findings with `new` set, stats). `scan(root, paths)` runs the tool once
     over `paths` under `root` and returns findings with paths relative to root; it
     raises (`GateError` …) when the tool did not do its job — nothing is cached then.

@@ -122,14 +122,14 @@ def gate_context(repo: GitRepo, branch: str, gate: object, *, reports: Path | No
     from gates import registry, runner, subject
     from gates.apptest.app import start
     from gates.commands.common import trusted_config
-    from gates.gate import Workspace
+    from gates.gate import Workspace, as_gate
 
     reg = registry.load()
     name = gate.name  # type: ignore[attr-defined]
-    reg.gates.setdefault(name, gate)  # type: ignore[arg-type]
+    reg.gates.setdefault(name, as_gate(gate))  # type: ignore[arg-type]
     cfg = trusted_config(repo.path, reg, None)
     subj = subject.resolve(repo.path, branch, cfg["base"])
-    section = cfg.gate(name, getattr(gate, "defaults", {}))
+    section = cfg.gate(name, reg.gates[name].defaults)
     out = reports or repo.path / "reports" / "test"
     with subject.materialise(repo.path, subj) as (worktree, scratch):
         ws = Workspace(repo=repo.path, subject=subj, worktree=worktree, scratch=scratch)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from gates import git, scan
-from gates.gate import GateContext, GateError
+from gates.config import GateSection
+from gates.gate import BaseGate, GateContext, GateError
 from gates.model import Finding, GateResult, Severity, Status
 
 RUFF_CONFIGS = ("ruff.toml", ".ruff.toml", "pyproject.toml")
@@ -51,7 +52,15 @@ def parse(raw: str, root: Path) -> list[Finding]:
     return findings
 
 
-class Lint:
+class LintSection(GateSection):
+    """[gates.lint]: the common keys and those of `Lint.defaults`."""
+
+    command: str
+    select: list[str]
+    ignore: list[str]
+
+
+class Lint(BaseGate[LintSection]):
     name = "lint"
     needs_app = False
     scans_per_file = True  # gates.scan: `gates run --all` batches its files
@@ -64,11 +73,11 @@ class Lint:
     }
 
     def applies(self, ctx: GateContext) -> bool:
-        return bool(ctx.changed_matching(ctx.config["paths"]))
+        return bool(ctx.changed_matching(self.section(ctx)["paths"]))
 
     def run(self, ctx: GateContext) -> GateResult:
-        files = ctx.changed_matching(ctx.config["paths"])
-        version = scan.probe(ctx, [ctx.config["command"], "--version"]).split()[-1]
+        files = ctx.changed_matching(self.section(ctx)["paths"])
+        version = scan.probe(ctx, [self.section(ctx)["command"], "--version"]).split()[-1]
         args, config_text = self._args(ctx)
         salt = scan.digest(version, args[2:] if args[0] == "--config" else args, config_text)
         findings, stats = scan.both_sides(
@@ -98,17 +107,17 @@ class Lint:
         else:
             args += ["--isolated"]
         args += ["--ignore-noqa"]  # part of the cache salt: args after the config path
-        select = ctx.config["select"] or ([] if config else DEFAULT_SELECT)
+        select = self.section(ctx)["select"] or ([] if config else DEFAULT_SELECT)
         if select:
             args += ["--select", ",".join(select)]
-        if ctx.config["ignore"]:
-            args += ["--ignore", ",".join(ctx.config["ignore"])]
+        if self.section(ctx)["ignore"]:
+            args += ["--ignore", ",".join(self.section(ctx)["ignore"])]
         return args, text
 
     def _ruff(self, ctx: GateContext, root: Path, files: list[str], args: list[str]
               ) -> list[Finding]:
         res = ctx.run(
-            [ctx.config["command"], "check", "--output-format", "json", "--no-cache", "--force-exclude",
+            [self.section(ctx)["command"], "check", "--output-format", "json", "--no-cache", "--force-exclude",
              *args, "--", *files],
             cwd=root,
         )

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from gates import baseline, git, scan
-from gates.gate import GateContext, GateError, glob_match
+from gates.config import GateSection
+from gates.gate import BaseGate, GateContext, GateError, glob_match
 from gates.model import Finding, GateResult, Severity, Status
 
 RULE_FILE = "secret-file-committed"
@@ -113,7 +114,18 @@ def parse(raw: str) -> tuple[list[Finding], str]:
     return findings, str(data.get("version", ""))
 
 
-class Secrets:
+class SecretsSection(GateSection):
+    """[gates.secrets]: the common keys and those of `Secrets.defaults`."""
+
+    detect_secrets: str
+    plugins: list[str]
+    base64_limit: float
+    hex_limit: float
+    files: list[str]
+    allowed_files: list[str]
+
+
+class Secrets(BaseGate[SecretsSection]):
     name = "secrets"
     needs_app = False
     scans_per_file = True  # gates.scan: `gates run --all` batches its files
@@ -141,18 +153,18 @@ class Secrets:
 
     def _args(self, ctx: GateContext, plugin: Path) -> tuple[list[str], str]:
         """(the scan command, detect-secrets' version)."""
-        exe = ctx.config["detect_secrets"]
+        exe = self.section(ctx)["detect_secrets"]
         known = scan.probe(ctx, [exe, "scan", "--list-all-plugins"]).split()
         version = scan.probe(ctx, [exe, "--version"]).strip()
-        wanted = list(ctx.config["plugins"])
+        wanted = list(self.section(ctx)["plugins"])
         unknown = [p for p in wanted if p not in known]
         if unknown:
             raise GateError(f"gates.secrets.plugins: detect-secrets has no plugin {unknown[0]!r} "
                             f"(it has: {', '.join(known)})")
         args = [exe, "scan", "--all-files", "-n", "-p", str(plugin),
                 "--disable-filter", ALLOWLIST_FILTER,
-                "--base64-limit", str(ctx.config["base64_limit"]),
-                "--hex-limit", str(ctx.config["hex_limit"])]
+                "--base64-limit", str(self.section(ctx)["base64_limit"]),
+                "--hex-limit", str(self.section(ctx)["hex_limit"])]
         for p in known:
             if p not in wanted:
                 args += ["--disable-plugin", p]
@@ -181,7 +193,7 @@ class Secrets:
             ctx, "detect-secrets", salt, ctx.changed,
             lambda root, paths: self._scan(ctx, args, root, paths), together=True)
         # secret-bearing file names: new unless the base has the same path
-        patterns, allowed = ctx.config["files"], ctx.config["allowed_files"]
+        patterns, allowed = self.section(ctx)["files"], self.section(ctx)["allowed_files"]
         ws = ctx.workspace
         on_base = set(git.blob_ids(ws.repo, ws.subject.base_commit, ctx.changed)) \
             if ctx.changed else set()

@@ -26,8 +26,7 @@ def main(args: argparse.Namespace) -> int:
     branches = run.agent_branches(repo)
     console.print(f"[bold]judging {len(branches)} branches[/] with the gates "
                   f"{', '.join(repo.gates.names)} (this takes a few minutes on 2 cores)")
-    args.jobs, args.no_status, args.quiet, args.fresh = 0, False, False, False
-    verdicts = run.judge(repo, branches, args)
+    verdicts = run.judge(repo, branches, run.RunOptions())
     console.print(verdict_table(verdicts))
     for v in verdicts:
         print_reasons(v)

@@ -18,6 +18,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from gates import git
@@ -49,6 +50,19 @@ def _config(root: Path, base: str | None) -> Config:
         return validate({}, "defaults")  # no main yet: protect the default name
 
 
+@dataclass(frozen=True)
+class GuardOptions:
+    """What the guard was called as: a git hook (with its arguments), pre-commit, or CI."""
+
+    hook: str | None  # "pre-merge-commit", "reference-transaction", "pre-push", or None
+    targets: list[str]  # REVs to check, or the hook's own arguments
+    pre_commit: bool  # called by the pre-commit framework
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> GuardOptions:
+        return cls(hook=args.hook, targets=list(args.targets), pre_commit=args.pre_commit)
+
+
 def main(args: argparse.Namespace) -> int:
     if args.hook == "reference-transaction" and args.targets[:1] != ["prepared"]:
         return 0  # only a prepared transaction can still be refused
@@ -59,26 +73,26 @@ def main(args: argparse.Namespace) -> int:
     cfg = _config(root, base)
     protected = cfg["base"]
     hook = args.hook or ("pre-commit" if args.pre_commit else ("ci" if ci else "manual"))
-    landings = _landings(root, protected, args, ci)
+    landings = _landings(root, protected, GuardOptions.from_args(args), ci)
     results = [_decide(root, cfg, land, hook, ci) for land in landings]
     if any(r == 3 for r in results):
         return 3
     return 1 if any(results) else 0
 
 
-def _landings(root: Path, protected: str, args: argparse.Namespace, ci: bool) -> list[Landing]:
+def _landings(root: Path, protected: str, opts: GuardOptions, ci: bool) -> list[Landing]:
     ref = f"refs/heads/{protected}"
-    if args.hook == "pre-merge-commit" or (args.pre_commit and
+    if opts.hook == "pre-merge-commit" or (opts.pre_commit and
                                            not os.environ.get("PRE_COMMIT_REMOTE_BRANCH")):
         return _merging(root, ref)
-    if args.hook == "reference-transaction":
+    if opts.hook == "reference-transaction":
         return _updates(root, ref, sys.stdin.read(), "update")
-    if args.hook == "pre-push":
-        remote = args.targets[0] if args.targets else "origin"
+    if opts.hook == "pre-push":
+        remote = opts.targets[0] if opts.targets else "origin"
         return _pushes(root, ref, sys.stdin.read(), remote)
-    if args.pre_commit:  # pre-push, as pre-commit hands it over
+    if opts.pre_commit:  # pre-push, as pre-commit hands it over
         return _pre_commit_push(root, ref, os.environ)
-    targets = args.targets or [os.environ.get("GITHUB_SHA") or "HEAD" if ci else "HEAD"]
+    targets = opts.targets or [os.environ.get("GITHUB_SHA") or "HEAD" if ci else "HEAD"]
     return [_explicit(root, ref, t, "pull request" if ci else "merge") for t in targets]
 
 

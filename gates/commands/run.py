@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+from dataclasses import dataclass
 from functools import partial
 
 from gates import batch, git, policy, publish, runner, subject
@@ -30,23 +31,40 @@ def agent_branches(repo: Repo) -> list[str]:
     return out
 
 
-def judge(repo: Repo, branches: list[str], args: argparse.Namespace) -> list[Verdict]:
-    only = [g.strip() for g in args.gate.split(",") if g.strip()] if args.gate else None
-    progress = LiveProgress(quiet=args.quiet)
+@dataclass(frozen=True)
+class RunOptions:
+    """How to judge branches: `gates run`'s flags (`gates demo` takes the defaults)."""
+
+    only: list[str] | None = None  # --gate: only these gates (None: the policy's)
+    jobs: int = 0  # gates at once (0: the config's, else the CPU count)
+    quiet: bool = False
+    fresh: bool = False  # reuse no stored pass of an app gate
+    status_files: bool = True  # write the coordination files
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> RunOptions:
+        only = [g.strip() for g in args.gate.split(",") if g.strip()] if args.gate else None
+        return cls(only=only, jobs=args.jobs, quiet=args.quiet, fresh=args.fresh,
+                   status_files=not args.no_status)
+
+
+def judge(repo: Repo, branches: list[str], opts: RunOptions) -> list[Verdict]:
+    only = opts.only
+    progress = LiveProgress(quiet=opts.quiet)
     verdicts = []
     try:
         # several branches: scan each distinct file once for all of them, then judge each
         planned = batch.prefetch(repo.root, repo.config, repo.gates, branches, only=only,
-                                 jobs=args.jobs or repo.config["jobs"] or os.cpu_count() or 1)
+                                 jobs=opts.jobs or repo.config["jobs"] or os.cpu_count() or 1)
         if planned.scanned:
             progress.note(f"{len(branches)} branches",
                           f"{planned.scanned} files scanned in {planned.invocations} tool "
                           f"runs, {planned.hits} already in the cache")
         for branch in branches:
             v = runner.run_branch(repo.root, repo.config, repo.gates, branch, only=only,
-                                  jobs=args.jobs or repo.config["jobs"], progress=progress,
-                                  app_factory=app.start, fresh=args.fresh)
-            publish_verdict(repo, v, status_files=not args.no_status)
+                                  jobs=opts.jobs or repo.config["jobs"], progress=progress,
+                                  app_factory=app.start, fresh=opts.fresh)
+            publish_verdict(repo, v, status_files=opts.status_files)
             verdicts.append(v)
     finally:
         progress.stop()
@@ -99,7 +117,7 @@ def main(args: argparse.Namespace) -> int:
             return 0
     else:
         branches = args.branch
-    verdicts = judge(repo, branches, args)
+    verdicts = judge(repo, branches, RunOptions.from_args(args))
     print_verdicts(verdicts)
     if args.commit and not args.no_status:
         files = [repo.root / repo.config["status_dir"] / n for n in status_files(repo)]

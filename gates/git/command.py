@@ -53,8 +53,9 @@ def git(
     return res
 
 
-def out(*args: str, cwd: str | os.PathLike[str], **kw: object) -> str:
-    return git(*args, cwd=cwd, **kw).stdout.strip()  # type: ignore[arg-type]
+def out(*args: str, cwd: str | os.PathLike[str], env: Mapping[str, str] | None = None,
+        timeout: float = GIT_TIMEOUT) -> str:
+    return git(*args, cwd=cwd, env=env, timeout=timeout).stdout.strip()
 
 
 def toplevel(cwd: str | os.PathLike[str]) -> Path:

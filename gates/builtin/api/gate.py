@@ -22,7 +22,8 @@ from gates.apptest import credentials, openapi
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.builtin.api import fuzz
 from gates.builtin.api.fuzz import Failure
-from gates.gate import GateContext, GateError
+from gates.config import GateSection
+from gates.gate import BaseGate, GateContext, GateError
 from gates.model import (
     Finding,
     GateResult,
@@ -41,7 +42,23 @@ CHECK_SEVERITY = {"ignored_auth": Severity.CRITICAL}  # the API let a request wi
 OUTPUT_TAIL = 1500
 
 
-class Api:
+class ApiSection(GateSection):
+    """[gates.api]: the common keys and those of `Api.defaults`."""
+
+    spec: str
+    user: str
+    role: str
+    max_examples: int
+    max_time: float
+    checks: list[str]
+    exclude_checks: list[str]
+    phases: list[str]
+    workers: int
+    seed: int
+    args: list[str]
+
+
+class Api(BaseGate[ApiSection]):
     name = "api"
     needs_app = True
     defaults: ClassVar[dict[str, Any]] = {
@@ -58,8 +75,6 @@ class Api:
         "args": [],  # extra `schemathesis run` arguments
     }
 
-    def applies(self, ctx: GateContext) -> bool:
-        return True
 
     def run(self, ctx: GateContext) -> GateResult:
         try:
@@ -69,7 +84,7 @@ class Api:
             return GateResult.skipped(self.name, str(e))
 
     def _run(self, ctx: GateContext, app: RunningApp) -> GateResult:
-        cfg = ctx.config
+        cfg = self.section(ctx)
         auth = ctx.settings["gates"].get("auth", {})
         user = _user(cfg, credentials.users(auth))
         with httpx.Client(timeout=10.0, trust_env=False) as client:
@@ -123,7 +138,7 @@ class Api:
                 if (ctx.artifacts / n).is_file()]
 
 
-def _user(cfg: dict[str, Any], users: list[credentials.User]) -> credentials.User | None:
+def _user(cfg: ApiSection, users: list[credentials.User]) -> credentials.User | None:
     if cfg["user"]:
         found = next((u for u in users if u.name == cfg["user"]), None)
         if found is None:
@@ -165,7 +180,7 @@ def _version() -> str:
 
 
 def _sections(found: list[Failure], errors: list[str], who: str, version: str,
-              cfg: dict[str, Any]) -> list[Section]:
+              cfg: ApiSection) -> list[Section]:
     phases = ", ".join(cfg["phases"]) or "all phases"
     head = Paragraph([
         plain("schemathesis "), plain(version), plain(" as "), plain(who),

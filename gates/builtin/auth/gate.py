@@ -21,13 +21,31 @@ from gates.apptest import credentials, junit, openapi, suite
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.auth import probe, report, target_tests
-from gates.gate import GateContext, GateError
+from gates.config import GateSection
+from gates.gate import BaseGate, GateContext, GateError
 from gates.model import GateResult, Severity, Status
 
 REQUEST_TIMEOUT = 10.0
 
 
-class Auth:
+class AuthSection(GateSection):
+    """[gates.auth]: the common keys and those of `Auth.defaults`."""
+
+    tests: list[str]
+    marker: str
+    args: list[str]
+    spec: str
+    login: dict[str, Any]
+    token_command: list[str]
+    users: dict[str, Any]
+    roles: dict[str, Any]
+    owned: dict[str, Any]
+    values: dict[str, Any]
+    jwt_secret: str
+    admin_role: str
+
+
+class Auth(BaseGate[AuthSection]):
     name = "auth"
     needs_app = True
     defaults: ClassVar[dict[str, Any]] = {
@@ -47,11 +65,9 @@ class Auth:
         "timeout": 300.0,
     }
 
-    def applies(self, ctx: GateContext) -> bool:
-        return True
 
     def run(self, ctx: GateContext) -> GateResult:
-        section = ctx.config
+        section = self.section(ctx)
         app_env = {k: str(v) for k, v in ctx.settings["app"]["env"].items()}
         tests, marker = list(section["tests"]), str(section["marker"])
         suite.check_paths(ctx.worktree, tests, "auth tests")

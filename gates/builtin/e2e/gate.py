@@ -21,7 +21,8 @@ from gates.apptest import suite
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.e2e.browser import find_chromium
-from gates.gate import GateContext, GateError
+from gates.config import GateSection
+from gates.gate import BaseGate, GateContext, GateError
 from gates.model import (
     Commands,
     Finding,
@@ -41,7 +42,15 @@ ARTIFACT_KINDS = {"playwright_screenshot": "screenshot", "playwright_trace": "tr
                   "playwright_console": "console", "playwright_video": "video"}
 
 
-class E2E:
+class E2ESection(GateSection):
+    """[gates.e2e]: the common keys and those of `E2E.defaults`."""
+
+    tests: list[str]
+    chromium: str
+    args: list[str]
+
+
+class E2E(BaseGate[E2ESection]):
     name = "e2e"
     needs_app = True
     defaults: ClassVar[dict[str, Any]] = {
@@ -51,11 +60,9 @@ class E2E:
         "timeout": 600.0,
     }
 
-    def applies(self, ctx: GateContext) -> bool:
-        return True
 
     def run(self, ctx: GateContext) -> GateResult:
-        tests = list(ctx.config["tests"])
+        tests = list(self.section(ctx)["tests"])
         if not tests:
             return GateResult.skipped(self.name, "no Playwright tests configured "
                                       '(set [gates.e2e] tests = ["tests/e2e"])')
@@ -65,7 +72,7 @@ class E2E:
             raise GateError("pytest-playwright is not installed (pip install pytest-playwright)")
         try:
             with ctx.app() as app:
-                chromium = find_chromium(ctx.config["chromium"])
+                chromium = find_chromium(self.section(ctx)["chromium"])
                 cases, output = self._pytest(ctx, app, tests, chromium.path)
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))

@@ -39,13 +39,36 @@ from gates.apptest.app import tail as app_tail
 from gates.builtin.perf import report, stats
 from gates.builtin.perf.report import BUDGET_KEYS
 from gates.builtin.perf.stats import Sample
-from gates.gate import GateContext, GateError
+from gates.config import GateSection
+from gates.gate import BaseGate, GateContext, GateError
 from gates.model import GateResult, Status, Trend
 
 OUTPUT_TAIL = 1500
 
 
-class Perf:
+class PerfSection(GateSection):
+    """[gates.perf]: the common keys and those of `Perf.defaults`."""
+
+    locustfile: str
+    users: int
+    spawn_rate: float
+    duration: float
+    rounds: int
+    warmup: float
+    max_requests: int
+    workers: int
+    p95_regression: float
+    alpha: float
+    min_delta_ms: float
+    min_samples: int
+    p95_ms: float
+    p99_ms: float
+    fail_ratio: float
+    min_rps: float
+    endpoints: dict[str, Any]
+
+
+class Perf(BaseGate[PerfSection]):
     name = "perf"
     needs_app = True
     exclusive = True  # a load test runs alone, after the other gates
@@ -75,8 +98,6 @@ class Perf:
         "timeout": 300.0,
     }
 
-    def applies(self, ctx: GateContext) -> bool:
-        return True
 
     def run(self, ctx: GateContext) -> GateResult:
         _check_config(ctx.config)
@@ -90,7 +111,7 @@ class Perf:
                 raise GateError(f"the branch deletes {rel}, the load test of the perf gate")
             return GateResult.skipped(self.name, f"no {rel} in the tree (set [gates.perf] "
                                       "locustfile)")
-        cfg = ctx.config
+        cfg = self.section(ctx)
         schedule = _schedule(cfg)
         spec_path = ctx.workspace.scratch / "perf-spec.json"
         go = ctx.workspace.scratch / "perf-go.json"
@@ -225,7 +246,7 @@ def _check_config(cfg: dict[str, Any]) -> None:
                             f"{', '.join(BUDGET_KEYS)}")
 
 
-def _schedule(cfg: dict[str, Any]) -> list[tuple[str, float]]:
+def _schedule(cfg: PerfSection) -> list[tuple[str, float]]:
     """Warm-up of each target, then pairs in ABBA order (base, branch, branch, base, …)."""
     seconds = float(cfg["duration"]) / cfg["rounds"]
     out = [("base", cfg["warmup"]), ("branch", cfg["warmup"])] if cfg["warmup"] > 0 else []

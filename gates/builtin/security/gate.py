@@ -31,14 +31,28 @@ from gates import scan
 from gates.builtin.security.bandit import bandit_version, run_bandit, skipped_in_tests
 from gates.builtin.security.ruleset import bundled_rules, path_free, rule_files
 from gates.builtin.security.semgrep import SEMGREP_ENV, run_semgrep, semgrep_version
-from gates.gate import GateContext, GateError, glob_match
+from gates.config import GateSection
+from gates.gate import BaseGate, GateContext, GateError, glob_match
 from gates.model import Finding, GateResult, Status
 
 PYTHON = ["*.py"]
 CODE = ["*.py", "*.js", "*.jsx", "*.ts", "*.tsx", "*.mjs", "*.cjs"]
 
 
-class Security:
+class SecuritySection(GateSection):
+    """[gates.security]: the common keys and those of `Security.defaults`."""
+
+    rules: list[str]
+    bundled_rules: bool
+    bandit_skip: list[str]
+    bandit_skip_in_tests: list[str]
+    test_paths: list[str]
+    bandit: str
+    semgrep: str
+    rule_timeout: int
+
+
+class Security(BaseGate[SecuritySection]):
     name = "security"
     needs_app = False
     scans_per_file = True  # gates.scan: `gates run --all` batches its files
@@ -73,7 +87,7 @@ class Security:
         files = self._files(ctx)
         python = [p for p in files if glob_match(p, PYTHON)]
         configs, show = rule_files(ctx)
-        cfg = ctx.config
+        cfg = self.section(ctx)
         # the cache keys: each tool's version and everything that changes what it finds;
         # semgrep's version, when not remembered, comes with the first scan's JSON
         sg_version = semgrep_version(ctx, ask=scan.is_collecting())
