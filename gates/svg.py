@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from markupsafe import Markup
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9")
 VERDICT_COLOUR = {"pass": "#1a7f37", "blocked": "#cf222e", "error": "#8250df"}
@@ -63,10 +65,11 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return ticks if len(ticks) > 1 else [start, start + step]
 
 
-def _svg(width: int, height: int, label: str, body: list[str], cls: str) -> str:
-    return (f'<svg class="chart {cls}" viewBox="0 0 {width} {height}" role="img" '
+def _svg(width: int, height: int, label: str, body: list[str], cls: str) -> Markup:
+    # safe in a page as it is: every text in it went through _e, the rest is numbers
+    return Markup(f'<svg class="chart {cls}" viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="{_e(label)}" {FONT} font-size="12" preserveAspectRatio="xMidYMid meet">'
-            f"<title>{_e(label)}</title>" + "".join(body) + "</svg>")
+            f"<title>{_e(label)}</title>" + "".join(body) + "</svg>")  # nosec B704
 
 
 def _marker(i: int, x: float, y: float, colour: str, tip: str) -> str:
@@ -125,7 +128,7 @@ def _scale(values: list[float]) -> tuple[list[float], float, float]:
 
 
 def line_chart(title: str, x_labels: Sequence[str], series: Sequence[Series], *,
-               y_label: str, unit: str = "", x_label: str = "") -> str:
+               y_label: str, unit: str = "", x_label: str = "") -> Markup:
     """Lines over x_labels (commits, runs); None leaves a gap."""
     width, height = 560, 280
     left, right, top, bottom = 62.0, width - 16.0, 40.0, height - 62.0
@@ -178,7 +181,7 @@ def line_chart(title: str, x_labels: Sequence[str], series: Sequence[Series], *,
 
 
 def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], *,
-              y_label: str, unit: str = "") -> str:
+              y_label: str, unit: str = "") -> Markup:
     """Grouped bars: one group per category, one bar per series."""
     width, height = 560, 280
     left, right, top, bottom = 62.0, width - 16.0, 40.0, height - 40.0
@@ -218,7 +221,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], *
     return _svg(width, height, title, body, "bars")
 
 
-def sparkline(title: str, values: Sequence[float | None], unit: str = "") -> str:
+def sparkline(title: str, values: Sequence[float | None], unit: str = "") -> Markup:
     """A small trend line; the label says first → last."""
     width, height, pad = 120, 32, 4.0
     nums = [(i, v) for i, v in enumerate(values) if v is not None]
@@ -248,7 +251,7 @@ def sparkline(title: str, values: Sequence[float | None], unit: str = "") -> str
     return _svg(width, height, label, body, "spark")
 
 
-def verdict_strip(title: str, items: Sequence[tuple[str, str]], limit: int = 40) -> str:
+def verdict_strip(title: str, items: Sequence[tuple[str, str]], limit: int = 40) -> Markup:
     """One square per run, oldest first: ✓ on green for pass, ✗ on red for blocked."""
     items = list(items)[-limit:]
     size, gap = 16, 4

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
-
 from gates import svg
 from gates.model import SIDES
 from gates.publish.site.render import num
@@ -52,8 +50,8 @@ def _overall(overall: dict[str, dict[str, float]]) -> Comparison:
                   key=lambda k: _pct(k) or 0)
     series = [svg.Series(side, [overall.get(side, {}).get(k) for k in keys])
               for side in SIDES if side in overall]
-    figure = Figure(Markup(svg.bar_chart("latency percentiles, base vs branch", keys, series,
-                                         y_label="latency", unit="ms")),
+    figure = Figure(svg.bar_chart("latency percentiles, base vs branch", keys, series,
+                                         y_label="latency", unit="ms"),
                     "Latency distribution (percentiles) of the base and the branch"
                     ) if keys else None
     names = sorted({k for s in overall.values() for k in s},
@@ -78,8 +76,8 @@ def comparisons(metrics: Mapping[str, Any]) -> list[Comparison]:
         names = sorted(per)[:20]
         series = [svg.Series(side, [per[n].get(side, {}).get("p95") for n in names])
                   for side in SIDES]
-        figure = Figure(Markup(svg.bar_chart(f"p95 by {key}, base vs branch", names, series,
-                                             y_label="p95", unit="ms")),
+        figure = Figure(svg.bar_chart(f"p95 by {key}, base vs branch", names, series,
+                                             y_label="p95", unit="ms"),
                         f"p95 latency by {key} (base and branch)")
         rows = [[n] + [num(per[n].get(side, {}).get(k)) for k in ("p95", "rps") for side in SIDES]
                 for n in names]

@@ -12,8 +12,6 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from markupsafe import Markup
-
 from gates import git, svg
 from gates.model import Chart, Finding, GateResult, Severity, Status, Trend, Verdict
 from gates.publish.md import seconds
@@ -176,10 +174,10 @@ def _over_time(v: Verdict, mine: list[dict[str, Any]], charted: list[Trend]
             return None
         labels = [str(r.get("branch_commit", ""))[:8] for r in mine]
         base = [tr.value(r, "base", t.metric) for r in mine]
-        return tr.Figure(Markup(svg.line_chart(
+        return tr.Figure(svg.line_chart(
             f"{tr.label(t)} of {v.branch} by run", labels,
             [svg.Series(f"base {t.metric}", base), svg.Series(f"branch {t.metric}", values)],
-            y_label=t.axis or t.metric, unit=t.unit, x_label="commit")),
+            y_label=t.axis or t.metric, unit=t.unit, x_label="commit"),
             f"{tr.label(t)}, oldest run first")
     return None
 

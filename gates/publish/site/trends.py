@@ -83,10 +83,10 @@ def base_trend(base: str, runs: list[dict[str, Any]], metrics: Sequence[str] | N
 
 def strip(title: str, runs: Sequence[Run], *, when: bool = True) -> Markup:
     """The verdict of each run, oldest first (hover: commit and time)."""
-    return Markup(svg.verdict_strip(title, [
+    return svg.verdict_strip(title, [
         (str(r.get("branch_commit", ""))[:8] + (" · " + str(r.get("started", "")) if when
                                                else ""), str(r.get("verdict")))
-        for r in runs]))
+        for r in runs])
 
 
 @dataclass
@@ -98,10 +98,10 @@ class Figure:
 def figures(name: str, labels: list[str], series: Mapping[str, Mapping[str, list[Any]]],
             trends: Sequence[Trend]) -> list[Figure]:
     """One line chart per trend, a line per series ({series name: {metric: values}})."""
-    return [Figure(Markup(svg.line_chart(
+    return [Figure(svg.line_chart(
         f"{label(t)} of {name} by commit", labels,
         [svg.Series(f"{k} {t.metric}", list(v[t.metric])) for k, v in series.items()],
-        y_label=t.axis or t.metric, unit=t.unit, x_label="commit")),
+        y_label=t.axis or t.metric, unit=t.unit, x_label="commit"),
         f"{label(t)} of {name}, oldest commit first") for t in trends]
 
 
@@ -113,5 +113,5 @@ class Spark:
 
 def spark(title: str, values: list[float | None], unit: str = "") -> Spark:
     last = next((v for v in reversed(values) if v is not None), None)
-    return Spark(Markup(svg.sparkline(title, values, unit)),
+    return Spark(svg.sparkline(title, values, unit),
                  None if last is None else svg.fmt(last, unit))
