@@ -78,7 +78,7 @@ def test_everything_from_outside_is_escaped() -> None:
         root = parse(svg)  # would not parse if a tag or a bare & got through
         assert "<script" not in svg
         assert not list(root.iter("script"))
-        assert evil in svg.replace("&lt;", "<").replace("&gt;", ">").replace(
+        assert evil in str(svg).replace("&lt;", "<").replace("&gt;", ">").replace(
             "&quot;", '"').replace("&amp;", "&")
 
 
