@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-from gates import __version__, git
+from gates import __version__
 from gates.gate import Gate, GateContext, code_module
 from gates.model import Finding, GateResult, Status
+from gates.store import cache_db
 
 SCHEMA = 1
 SCHEMA_RESULTS = "1"
@@ -62,7 +63,7 @@ class Cache:
 
     @classmethod
     def for_repo(cls, repo: Path) -> Cache:
-        return cls(git.common_dir(repo) / "gates" / "cache.sqlite")
+        return cls(cache_db(repo))
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:

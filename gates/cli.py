@@ -11,16 +11,9 @@ import traceback
 from collections.abc import Sequence
 
 from gates import __version__, proc
-from gates.config import ConfigError
-from gates.git import GitError
-from gates.subject import SubjectError
+from gates.errors import UserError
 
 EXIT_PASS, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-USER_ERRORS = (ConfigError, SubjectError, GitError)
-
-
-class UsageError(Exception):
-    """Bad arguments a user can fix: one line, exit 2."""
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -185,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(module.main(args))
-    except (*USER_ERRORS, UsageError) as e:
+    except UserError as e:  # bad arguments, config, branch …: one line, exit 2
         print(f"gates: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as e:  # a folder we must write to is not writable, a disk is full …

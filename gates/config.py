@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
+from gates.errors import ConfigError
+
 CONFIG_FILES = ("gates.toml", "pyproject.toml")
 ANY = object()  # a default that accepts any type
-
-
-class ConfigError(Exception):
-    """Bad config: the message names file, key and problem."""
 
 
 class GateSection(TypedDict):

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-
-def lock_for(path: Path) -> Path:
-    """The lock file guarding `path`, outside its folder (a lock file beside a tracked
-    file would show up in `git status` and in `git add -A`): one per absolute path, in
-    this user's temp folder."""
-    key = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:32]
-    return Path(tempfile.gettempdir()) / f"gates-{os.getuid()}" / "locks" / f"{key}.lock"
 
 
 @contextlib.contextmanager

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from gates import policy, subject
 from gates.config import Config
+from gates.errors import UserError
 from gates.model import GateResult, Verdict
 
 
-class PartError(Exception):
+class PartError(UserError):
     """A part that is not a verdict: one line naming the file."""
 
 

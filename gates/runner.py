@@ -9,7 +9,6 @@ the run's folders before it propagates.
 from __future__ import annotations
 
 import contextvars
-import datetime as dt
 import json
 import os
 import queue
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from gates import cache, git, policy, proc, subject, suppress
 from gates import config as config_mod
+from gates.clock import now_iso
 from gates.config import Config, ConfigError, GateSection
 from gates.gate import Gate, GateContext, GateError, PluginGate, Workspace, glob_match
 from gates.model import Finding, GateResult, Severity, Status, Verdict
@@ -63,10 +63,6 @@ def plan(cfg: Config, registry: Registry, only: Sequence[str] | None) -> Plan:
         if section["enabled"] or only:
             p.gates.append((gate, section))
     return p
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def report_dir(repo: Path, cfg: Config, subj: subject.Subject) -> Path:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates import git, proc
+from gates.errors import UserError
 from gates.filelock import if_free, new_locked
+from gates.store import runs_dir
 
 
-class SubjectError(Exception):
+class SubjectError(UserError):
     """Unknown branch, missing base …: one line for the user."""
 
 
@@ -73,14 +72,6 @@ def resolve(repo: Path, branch: str, base: str, base_commit: str = "") -> Subjec
         branch_commit=branch_commit, merge_base=mb, tree=merged.tree,
         conflicts=merged.conflicts, changed=changed,
     )
-
-
-def runs_dir(repo: Path) -> Path:
-    """Where runs export their trees: outside the repository, so that code of the
-    branch under test finds no `.git` of the host's around it (not even through
-    `../..`), one folder per repository."""
-    key = hashlib.sha256(str(git.common_dir(repo)).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"gates-{os.getuid()}" / key / "runs"
 
 
 LOCK = ".lock"  # runs/<name>.lock guards the folder runs/<name>/

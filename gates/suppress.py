@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gates import baseline
-from gates.config import ConfigError
+from gates.errors import ConfigError
 from gates.gate import glob_match
 from gates.model import Finding, GateResult, Paragraph, Section, Severity, Table, Text, code, plain
 

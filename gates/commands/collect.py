@@ -15,16 +15,12 @@ from gates import matrix
 from gates.commands.common import open_repo
 from gates.commands.run import publish_verdict, required_gates
 from gates.console import print_verdicts
+from gates.errors import UsageError
 
 
 def main(args: argparse.Namespace) -> int:
-    from gates.cli import UsageError
-
     repo = open_repo(args.repo, args.base)
-    try:
-        parts = matrix.find_parts(Path(d) for d in args.parts)
-    except matrix.PartError as e:
-        raise UsageError(str(e)) from None
+    parts = matrix.find_parts(Path(d) for d in args.parts)  # PartError: a UserError
     if not parts:
         raise UsageError(f"no verdict.json under {', '.join(args.parts)}")
     required = required_gates(repo)

@@ -9,19 +9,14 @@ from pathlib import Path
 from gates.commands import run
 from gates.commands.common import open_repo
 from gates.console import console, print_reasons, verdict_table
-from gates.demo.cluster import DemoError, build
+from gates.demo.cluster import build
 
 
 def main(args: argparse.Namespace) -> int:
     dest = Path(args.dir).resolve()
     t0 = time.monotonic()
     console.print(f"[bold]gates demo[/]: building the sample cluster in {dest}")
-    try:
-        build(dest, say=lambda line: console.print(f"  {line}"))
-    except DemoError as e:
-        from gates.cli import UsageError
-
-        raise UsageError(str(e)) from None
+    build(dest, say=lambda line: console.print(f"  {line}"))  # DemoError: a UserError
     repo = open_repo(dest)
     branches = run.agent_branches(repo)
     console.print(f"[bold]judging {len(branches)} branches[/] with the gates "

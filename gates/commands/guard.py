@@ -24,6 +24,7 @@ from pathlib import Path
 from gates import git
 from gates.commands.common import trusted_config
 from gates.config import Config, validate
+from gates.errors import UsageError
 from gates.guard import decide, notes
 from gates.guard.decide import Landing
 from gates.subject import SubjectError
@@ -168,8 +169,6 @@ def _explicit(root: Path, ref: str, target: str, how: str) -> Landing:
         return Landing(tree=git.object_id(root, target) or target, commit=None, old=None,
                        how=how)
     if kind not in ("commit", "tag"):
-        from gates.cli import UsageError
-
         raise UsageError(f"not a commit or a tree: {target!r}")
     commit = git.rev(root, target) or target
     ps = git.parents(root, commit)

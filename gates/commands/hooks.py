@@ -10,13 +10,9 @@ from gates.guard import hooks
 
 
 def main(args: argparse.Namespace) -> int:
-    from gates.cli import UsageError
-
     root = git.toplevel(args.repo)
-    try:
-        changes = hooks.install(root) if args.action == "install" else hooks.uninstall(root)
-    except hooks.HookError as e:
-        raise UsageError(str(e)) from None
+    # a hook that cannot be installed safely is a HookError, a UserError: one line, exit 2
+    changes = hooks.install(root) if args.action == "install" else hooks.uninstall(root)
     for c in changes:
         console.print(f"  {c}")
     console.print(f"[dim]{hooks.hooks_dir(root)}[/]")

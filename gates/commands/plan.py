@@ -15,11 +15,10 @@ from gates import matrix, runner
 from gates.commands.common import open_repo
 from gates.commands.run import agent_branches
 from gates.console import console
+from gates.errors import UsageError
 
 
 def main(args: argparse.Namespace) -> int:
-    from gates.cli import UsageError
-
     repo = open_repo(args.repo, args.base or os.environ.get("GITHUB_BASE_REF") or None)
     if args.all:
         branches = agent_branches(repo)

@@ -10,11 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from gates import subject
+from gates.clock import when
 from gates.commands.common import open_repo
 from gates.console import add_columns, console, status_text, verdict_text
 from gates.model import Status
 from gates.publish import index
-from gates.publish.md import when
 
 
 def main(args: argparse.Namespace) -> int:
@@ -43,6 +43,6 @@ def main(args: argparse.Namespace) -> int:
         cells = [status_text(Status(e["gates"][g])) if g in e["gates"] else "[dim]—[/]"
                  for g in gates]
         t.add_row(escape(e["agent"]), escape(branch), verdict, *cells,
-                  e["branch_commit"][:8], when(e["started"])[5:16])  # "12-02 20:21"
+                  e["branch_commit"][:8], when(e["started"], bad=escape)[5:16])  # "12-02 20:21"
     console.print(t)
     return 0

@@ -12,16 +12,15 @@ import argparse
 from rich.markup import escape
 
 from gates import git
+from gates.clock import when
 from gates.commands.common import trusted_config
 from gates.console import console, status_text, verdict_text
+from gates.errors import UsageError
 from gates.guard import notes
 from gates.model import Status
-from gates.publish.md import when
 
 
 def main(args: argparse.Namespace) -> int:
-    from gates.cli import UsageError
-
     root = git.toplevel(args.repo)
     if args.branch:
         base = trusted_config(root, None, args.base)["base"]
@@ -42,10 +41,7 @@ def main(args: argparse.Namespace) -> int:
         label = args.target
     else:
         raise UsageError("name a tree or commit, or --branch AGENT/TOPIC")
-    try:
-        rec = notes.read(root, tree)
-    except notes.NoteError as e:
-        raise UsageError(str(e)) from None
+    rec = notes.read(root, tree)  # a damaged note is a NoteError, a UserError
     if args.json:
         print(notes.dump(rec) if rec else "null")
         return 0 if notes.passes(rec) else 1
@@ -66,7 +62,7 @@ def show(rec: dict, label: str) -> None:
     if rec.get("gates"):
         console.print(f"  branch {escape(str(rec.get('branch')))} at "
                       f"{str(rec.get('branch_commit'))[:8]}, base {escape(str(rec.get('base')))} "
-                      f"at {str(rec.get('base_commit'))[:8]}, tested {when(rec.get('started', ''))}"
+                      f"at {str(rec.get('base_commit'))[:8]}, tested {when(rec.get('started', ''), bad=escape)}"
                       f", policy {rec.get('config_hash', '')}")
     for name, g in sorted(rec.get("gates", {}).items()):
         status = Status(g["status"])
@@ -80,7 +76,7 @@ def show(rec: dict, label: str) -> None:
         console.print(f"  run: {escape(rec['link'])}")
     for o in rec.get("overrides", []):
         console.print(f"  [bold red]override[/] by {escape(o.get('who', '?'))} at "
-                      f"{when(o.get('when', ''))}: “{escape(o.get('reason', ''))}”")
+                      f"{when(o.get('when', ''), bad=escape)}: “{escape(o.get('reason', ''))}”")
     if rec.get("tools"):
         tools = ", ".join(f"{k} {v}" for k, v in sorted(rec["tools"].items()))
         console.print(f"  [dim]tools: {escape(tools)}[/]")

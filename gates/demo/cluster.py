@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gates import git
+from gates.errors import UserError
 
 HERE = Path(__file__).parent
 APP = HERE / "app"
@@ -16,7 +17,7 @@ MARKER = ".gates-demo"
 MAINTAINER = "Cluster Lead <lead@toollib.test>"
 
 
-class DemoError(Exception):
+class DemoError(UserError):
     """The demo folder cannot be used (one line for the user)."""
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from gates import proc
+from gates.errors import UserError
 
 GIT_TIMEOUT = 120.0
 # GIT_* variables that a hook environment sets and that would point our plumbing
@@ -18,7 +19,7 @@ _KEEP_GIT_VARS = frozenset(
 )
 
 
-class GitError(Exception):
+class GitError(UserError):
     """A git command failed; the message is one line a user can act on."""
 
 

@@ -15,7 +15,6 @@ nothing heavy, and the common case costs one or two git calls.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import hashlib
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gates import git
+from gates.clock import now_iso
 from gates.guard import notes
 
 OVERRIDE_VAR = "GATES_OVERRIDE"
@@ -226,10 +226,6 @@ def who(repo: Path) -> str:
             person = "unknown"
     actor = os.environ.get("GITHUB_ACTOR")
     return f"{person} (GitHub: {actor})" if actor else person
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def override_entry(repo: Path, protected: str, land: Landing, decision: Decision, reason: str,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates import git
+from gates.errors import UserError
 
 HOOKS = ("pre-merge-commit", "reference-transaction", "pre-push")
 MARK = "# gates-hook: the merge guard"
@@ -50,7 +51,7 @@ FILTERS = {
 }
 
 
-class HookError(Exception):
+class HookError(UserError):
     """A hook cannot be installed or removed safely: one line for the user."""
 
 

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gates import git
+from gates import git, store
+from gates.errors import UserError
 from gates.filelock import locked
 from gates.model import Verdict
 
@@ -27,7 +28,7 @@ REF = "refs/notes/gates"
 SCHEMA = 1
 
 
-class NoteError(Exception):
+class NoteError(UserError):
     """A note that is not a verdict record (damaged, or written by something else)."""
 
 
@@ -166,7 +167,7 @@ def dump(rec: dict[str, Any]) -> str:
 
 
 def _lock(repo: Path) -> Path:
-    return git.common_dir(repo) / "gates" / "notes.lock"
+    return store.notes_lock(repo)
 
 
 def _read_or_none(repo: Path, tree: str) -> dict[str, Any] | None:

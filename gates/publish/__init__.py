@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from gates import git
+from gates import store
 from gates.config import Config
 from gates.filelock import atomic_write, locked
 from gates.model import Finding, Verdict
@@ -57,7 +57,7 @@ def write_reports(repo: Path, verdict: Verdict) -> Path:
 
 
 def _promote(repo: Path, staging: Path, final: Path) -> None:
-    with locked(git.common_dir(repo) / "gates" / "publish.lock"):
+    with locked(store.publish_lock(repo)):
         old = None
         if final.exists():
             old = final.with_name(f".{final.name}.old-{os.getpid()}-{id(staging)}")
@@ -82,7 +82,7 @@ def update_cluster(
     written: list[Path] = []
     warnings: list[str] = []
     unwritable: OSError | None = None
-    with locked(git.common_dir(repo) / "gates" / "publish.lock"):
+    with locked(store.publish_lock(repo)):
         try:
             ignore = reports / ".gitignore"
             if not ignore.exists():
@@ -133,7 +133,7 @@ def update_cluster(
 def record_issue(repo: Path, cfg: Config, finding: Finding, branch: str, now: str) -> Path:
     """Open one issue in CLUSTER_ISSUES.md outside a run (an override of the merge guard)."""
     path = repo / cfg["status_dir"] / "CLUSTER_ISSUES.md"
-    with locked(git.common_dir(repo) / "gates" / "publish.lock"):
+    with locked(store.publish_lock(repo)):
         update_file(path, lambda text: cluster_issues.add(text, finding, branch, now,
                                                           cfg["reporter"]),
                     cluster_issues.TEMPLATE)

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates.filelock import atomic_write, lock_for, locked
+from gates.filelock import atomic_write, locked
+from gates.store import lock_for
 
 _MARK = re.compile(r"<!-- gates:(begin|end) ([A-Za-z0-9_.-]+) -->")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+
+from gates import clock
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>])")
 
@@ -44,12 +45,9 @@ def block(text: str, indent: str = "") -> list[str]:
 
 
 def when(iso: str) -> str:
-    """'2026-11-25T10:00:00Z' -> '2026-11-25 10:00 UTC'."""
-    try:
-        t = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return esc(iso)
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """'2026-11-25T10:00:00Z' -> '2026-11-25 10:00 UTC'; a value that is not a time is
+    text from a file, escaped."""
+    return clock.when(iso, bad=esc)
 
 
 def seconds(s: float) -> str:

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gates import git, registry
+from gates import registry, store
+from gates.clock import now_iso
 from gates.config import Config
 from gates.filelock import atomic_write, locked
 from gates.model import Verdict
@@ -30,7 +31,6 @@ from gates.publish import history, index
 from gates.publish.site import branch, cluster, run
 from gates.publish.site.paths import Site, inside
 from gates.publish.site.trends import charted, runs_of
-from gates.runner import now_iso
 from gates.subject import slug
 
 StaleFn = Callable[[dict[str, dict[str, Any]]], set[str]]
@@ -69,7 +69,7 @@ def _publish(repo: Path, cfg: Config, verdicts: Sequence[Verdict], stale: StaleF
     reports = site.root
     gates = registry.load()  # the gates' order and the trends they declare
     trends = charted(gates.trends)
-    with locked(git.common_dir(repo) / "gates" / "publish.lock"):
+    with locked(store.publish_lock(repo)):
         entries = index.read(reports / "latest.json")
         stale_set = stale(entries) if stale and entries else set()
         runs = history.read(reports / "history.jsonl")
