@@ -21,6 +21,8 @@ from gates.apptest import credentials, junit, openapi, suite
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.auth import probe, report, target_tests
+from gates.builtin.auth.session import ProbeConfig, Session
+from gates.builtin.auth.session import config as probe_config
 from gates.config import GateSection
 from gates.gate import BaseGate, GateContext, GateError
 from gates.model import GateResult, Severity, Status
@@ -74,7 +76,7 @@ class Auth(BaseGate[AuthSection]):
         deleted = suite.deleted_tests(ctx, tests, "auth tests")
         try:
             with ctx.app() as app:
-                cfg = probe.config(section, app_env)
+                cfg = probe_config(section, app_env)
                 users = credentials.users(section)
                 matrix = self._probe(ctx, app, cfg, users)
                 cases = (target_tests.run(ctx, app, tests, marker, section["args"], app_env)[0]
@@ -85,7 +87,7 @@ class Auth(BaseGate[AuthSection]):
         result.findings = deleted + result.findings
         return result
 
-    def _probe(self, ctx: GateContext, app: RunningApp, cfg: probe.ProbeConfig,
+    def _probe(self, ctx: GateContext, app: RunningApp, cfg: ProbeConfig,
                users: list[credentials.User]) -> probe.Matrix:
         def check_alive() -> None:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -103,10 +105,10 @@ class Auth(BaseGate[AuthSection]):
             except GateError:
                 check_alive()
                 raise
-            session = probe.Session(client=client, base_url=app.base_url, spec=spec,
-                                        cfg=cfg, users=users, tokens=tokens,
-                                        deadline=ctx.deadline - 5 if ctx.deadline else 1e18,
-                                        check_alive=check_alive)
+            session = Session(client=client, base_url=app.base_url, spec=spec,
+                              cfg=cfg, users=users, tokens=tokens,
+                              deadline=ctx.deadline - 5 if ctx.deadline else 1e18,
+                              check_alive=check_alive)
             return probe.run(session)
 
     def _result(self, ctx: GateContext, matrix: probe.Matrix,

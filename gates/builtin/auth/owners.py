@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gates.apptest import openapi
 from gates.apptest.credentials import User
 from gates.apptest.openapi import Operation
+from gates.builtin.auth.session import Session
 from gates.gate import GateError
-
-if TYPE_CHECKING:
-    from gates.builtin.auth.probe import Session
 
 LIST_KEYS = ("items", "data", "results", "records")
 

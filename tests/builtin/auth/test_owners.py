@@ -12,7 +12,7 @@ import pytest
 from gates.apptest import openapi
 from gates.apptest.credentials import User
 from gates.builtin.auth import owners
-from gates.builtin.auth.probe import ProbeConfig, Session
+from gates.builtin.auth.session import ProbeConfig, Session
 from gates.gate import GateError
 from tests.json_server import serve
 

@@ -12,7 +12,9 @@ import pytest
 from gates.apptest import openapi
 from gates.apptest.credentials import User
 from gates.builtin.auth import probe as authprobe
-from gates.builtin.auth.probe import Caller, ProbeConfig, Session
+from gates.builtin.auth import session as authsession
+from gates.builtin.auth.probe import Caller
+from gates.builtin.auth.session import ProbeConfig, Session
 from gates.gate import GateError
 
 SPEC: dict[str, Any] = {"openapi": "3.1.0", "paths": {
@@ -45,11 +47,11 @@ def op(key: str) -> openapi.Operation:
 
 
 def test_config_takes_the_secret_from_the_app_env() -> None:
-    cfg = authprobe.config({"jwt_secret": "${APP_SECRET}", "owned": {"get_x": ""},
+    cfg = authsession.config({"jwt_secret": "${APP_SECRET}", "owned": {"get_x": ""},
                             "roles": {"/a/*": ["admin"]}, "values": dict}, {"APP_SECRET": "s3"})
     assert cfg == ProbeConfig(values={}, roles={"/a/*": ["admin"]}, owned={"get_x": ""},
                               jwt_secret="s3", admin_role="")
-    assert authprobe.config({"jwt_secret": "literal"}, {}).jwt_secret == "literal"
+    assert authsession.config({"jwt_secret": "literal"}, {}).jwt_secret == "literal"
 
 
 @pytest.mark.parametrize(("section", "message"), [
@@ -58,7 +60,7 @@ def test_config_takes_the_secret_from_the_app_env() -> None:
 ])
 def test_bad_config_is_one_clear_line(section: dict[str, Any], message: str) -> None:
     with pytest.raises(GateError, match=message):
-        authprobe.config(section, {})
+        authsession.config(section, {})
 
 
 @pytest.mark.parametrize(("probe", "refuse", "status", "outcome"), [
