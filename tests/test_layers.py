@@ -22,7 +22,9 @@ def lint_imports() -> subprocess.CompletedProcess[str]:
     tool = shutil.which("lint-imports", path=str(BIN))
     if tool is None:
         pytest.fail(f"lint-imports is not installed in {BIN} (pip install -e '.[test]')")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+           # the gates of this checkout, whichever checkout the venv was installed from
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.run([tool, "--no-cache"], cwd=ROOT, env=env, text=True,
                           capture_output=True, timeout=300)
 
