@@ -72,6 +72,12 @@ def _svg(width: int, height: int, label: str, body: list[str], cls: str) -> Mark
             f"<title>{_e(label)}</title>" + "".join(body) + "</svg>")  # nosec B704
 
 
+def _no_data(width: int, title: str) -> Markup:
+    return _svg(width, 60, f"{title}: no data", [
+        f'<text x="{width / 2}" y="34" text-anchor="middle" fill="currentColor">'
+        f"{_e(title)}: no data yet</text>"], "empty")
+
+
 def _marker(i: int, x: float, y: float, colour: str, tip: str) -> str:
     """Series 0: circle, 1: square, 2: triangle, 3: diamond …"""
     title = f"<title>{_e(tip)}</title>"
@@ -135,9 +141,7 @@ def line_chart(title: str, x_labels: Sequence[str], series: Sequence[Series], *,
     n = len(x_labels)
     values = [v for s in series for v in s.values if v is not None]
     if not values or n == 0:
-        return _svg(width, 60, f"{title}: no data", [
-            f'<text x="{width / 2}" y="34" text-anchor="middle" fill="currentColor">'
-            f"{_e(title)}: no data yet</text>"], "empty")
+        return _no_data(width, title)
     ticks, lo, hi = _scale(values)
 
     def y_of(v: float) -> float:
@@ -187,9 +191,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], *
     left, right, top, bottom = 62.0, width - 16.0, 40.0, height - 40.0
     values = [v for s in series for v in s.values if v is not None]
     if not values or not categories:
-        return _svg(width, 60, f"{title}: no data", [
-            f'<text x="{width / 2}" y="34" text-anchor="middle" fill="currentColor">'
-            f"{_e(title)}: no data yet</text>"], "empty")
+        return _no_data(width, title)
     ticks, lo, hi = _scale(values)
 
     def y_of(v: float) -> float:
