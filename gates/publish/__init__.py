@@ -98,7 +98,7 @@ def update_cluster(
             if unwritable:
                 raise unwritable
             return written, warnings
-        stale_set = stale(entries) if stale else set()  # type: ignore[arg-type]
+        stale_set = stale(entries) if stale else set()
         folder = repo / cfg["status_dir"]
         roles = {k.lower(): v for k, v in cfg["agents"].items()}
 

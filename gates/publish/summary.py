@@ -67,10 +67,10 @@ def render(v: Verdict, links: dict[str, str] | None = None) -> str:
     if errors:
         out += ["## Gates that could not run (they block: fail closed)", ""]
         for r in errors:
-            first, _, rest = r.reason.strip().partition("\n")
+            first, _, tail = r.reason.strip().partition("\n")
             out.append(f"- **{esc(r.gate)}**: {esc(first)}")
-            if rest.strip():  # a tool's or an app's last lines: verbatim, not run together
-                out += ["", *block(rest.rstrip(), indent="  ")]
+            if tail.strip():  # a tool's or an app's last lines: verbatim, not run together
+                out += ["", *block(tail.rstrip(), indent="  ")]
         out.append("")
     for r in v.results:
         shown = render_sections(r.sections).rstrip()

@@ -16,8 +16,8 @@ they found (REDACT) never show it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from gates import scan
 from gates.builtin.security import output
@@ -85,9 +85,9 @@ def run_bandit(ctx: GateContext, root: Path, files: list[str]) -> list[Finding]:
     return parse_bandit(res.stdout)
 
 
-def skipped_in_tests(f: Finding, cfg: dict[str, Any]) -> bool:
-    return (f.rule in cfg["bandit_skip_in_tests"] and f.path is not None
-            and glob_match(f.path, cfg["test_paths"]))
+def skipped_in_tests(f: Finding, rules: Sequence[str], test_paths: Sequence[str]) -> bool:
+    """A finding of a rule the config skips in tests (`bandit_skip_in_tests`), in a test."""
+    return f.rule in rules and f.path is not None and glob_match(f.path, test_paths)
 
 
 def bandit_version(ctx: GateContext) -> str:

@@ -24,6 +24,7 @@ it could not read was not checked. Any other tool error fails the gate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -108,11 +109,14 @@ class Security(BaseGate[SecuritySection]):
                 learnt.append(version)
             return found
 
+        # known version: the salt now; else once the first scan's JSON has told it
+        sg_salt_now: str | Callable[[], str | None] = (
+            scan.digest(sg_version, rules, cfg["rule_timeout"]) if sg_version else sg_salt)
         bd_version = bandit_version(ctx) if python else ""
         bd_salt = scan.digest(bd_version, cfg["bandit_skip"])
         # semgrep and bandit side by side, each once for both sides, on what the cache lacks
         (sg, sg_stats), (bd, bd_stats) = scan.in_parallel([
-            lambda: scan.both_sides(ctx, "semgrep", sg_salt() if sg_version else sg_salt,
+            lambda: scan.both_sides(ctx, "semgrep", sg_salt_now,
                                     files, semgrep, together=path_free(configs)),
             lambda: scan.both_sides(ctx, "bandit", bd_salt, python,
                                     lambda root, paths: run_bandit(ctx, root, paths),
@@ -121,7 +125,8 @@ class Security(BaseGate[SecuritySection]):
         if not sg_version and learnt:
             sg_version = learnt[0]
             scan.remember(ctx, [cfg["semgrep"], "--version"], sg_version + "\n", SEMGREP_ENV)
-        bd = [f for f in bd if not skipped_in_tests(f, cfg)]
+        bd = [f for f in bd
+              if not skipped_in_tests(f, cfg["bandit_skip_in_tests"], cfg["test_paths"])]
         findings = sorted([*sg, *bd], key=lambda f: (f.path or "", f.line or 0, f.rule))
         tools = {k: v for k, v in {"bandit": bd_version, "semgrep": sg_version}.items() if v}
         return GateResult(
