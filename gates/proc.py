@@ -236,6 +236,15 @@ def _members(pgid: int, start: int) -> list[int]:
     return out
 
 
+def _group_runs(pgid: int) -> bool:
+    """Some process of group `pgid` still runs (a zombie waiting for its reaper does not)."""
+    for d in os.listdir("/proc"):
+        fields = _stat(int(d)) if d.isdigit() else None
+        if fields and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
 def _killpg(p: subprocess.Popen[bytes], sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(p.pid, sig)
@@ -252,6 +261,11 @@ def stop(p: subprocess.Popen[bytes], grace: float = KILL_GRACE) -> None:
         _killpg(p, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             p.wait(grace)
+        # a signal is delivered, not yet acted on, when kill() returns: on a busy machine
+        # a killed grandchild may still run for a moment; the caller goes on once it is gone
+        deadline = time.monotonic() + grace
+        while _group_runs(p.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         with _lock:
             entry = _live.pop(p.pid, None)
