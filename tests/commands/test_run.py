@@ -41,9 +41,27 @@ def verdict_of(repo: GitRepo, branch: str) -> dict:
     return json.loads((report_of(repo, branch) / "verdict.json").read_text())
 
 
+def _checkout_state(repo: GitRepo) -> dict[str, str]:
+    """What the user has in hand: HEAD, the index, the unstaged diff, the untracked file
+    and the stash."""
+    return {"head": repo.git("rev-parse", "HEAD"),
+            "staged": repo.git("diff", "--cached"),
+            "unstaged": repo.git("diff"),
+            "untracked": repo.read("notes.txt") if (repo.path / "notes.txt").exists() else "",
+            "stash": repo.git("stash", "list", "--format=%H %s")}
+
+
 def test_clean_branch_passes_and_writes_everything(repo: GitRepo) -> None:
     repo.branch("walnut/catalog", {"app/catalog.py": "def tools() -> list[str]:\n    return []\n"},
                 "WALNUT: add catalog")
+    # the user is mid-work: a stash entry, a staged change, a modified file, an untracked one
+    repo.write({"app/core.py": repo.read("app/core.py") + "\n# stashed\n"})
+    repo.git("stash", "push", "-q", "-m", "user's stash")
+    repo.write({"app/__init__.py": '"""Staged."""\n'})
+    repo.git("add", "app/__init__.py")
+    repo.write({"app/core.py": repo.read("app/core.py") + "\n# modified, not staged\n",
+                "notes.txt": "untracked\n"})
+    before = _checkout_state(repo)
     res = run_gates("run", "--branch", "walnut/catalog", "--gate", "lint", cwd=repo.path)
     assert res.returncode == 0, res.stdout + res.stderr
     v = verdict_of(repo, "walnut/catalog")
@@ -55,9 +73,9 @@ def test_clean_branch_passes_and_writes_everything(repo: GitRepo) -> None:
         assert (out / name).is_file(), name
     assert "walnut/catalog" in repo.read("CLUSTER_STATUS.md")
     assert "✅ may merge" in repo.read("AGENT_STATUS_WALNUT.md")
-    # the user's checkout was not touched: still on main, nothing staged or modified
+    # the user's checkout, index and stash were not touched
     assert repo.git("rev-parse", "--abbrev-ref", "HEAD") == "main"
-    assert repo.git("status", "--porcelain", "--untracked-files=no") == ""
+    assert _checkout_state(repo) == before
     # and no worktree or run folder is left behind
     assert list(runs_dir(repo.path).iterdir()) == []
 
