@@ -39,13 +39,16 @@ def test_timeout_kills_grandchildren(tmp_path: Path) -> None:
 def test_scrubbed_env_is_an_allow_list(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "nope")
     monkeypatch.setenv("GITHUB_TOKEN", "nope")
+    monkeypatch.setenv("DATABASE_URL", "postgres://host-only")  # innocent-looking, not allowed
     monkeypatch.setenv("SOME_ALLOWED", "yes")
     env = proc.scrubbed_env(home=tmp_path, allow=["SOME_ALLOWED"])
     assert "AWS_SECRET_ACCESS_KEY" not in env and "GITHUB_TOKEN" not in env
+    assert "DATABASE_URL" not in env
     assert env["SOME_ALLOWED"] == "yes" and env["HOME"] == str(tmp_path)
-    res = proc.run([sys.executable, "-c", "import os; print(sorted(os.environ))"],
+    res = proc.run([sys.executable, "-c", "import os; print('\\n'.join(sorted(os.environ)))"],
                    cwd=tmp_path, timeout=30, env=env)
-    assert "GITHUB_TOKEN" not in res.stdout
+    allowed = {*proc.ENV_ALLOW, "SOME_ALLOWED", "HOME"}
+    assert set(res.stdout.split()) <= allowed, set(res.stdout.split()) - allowed
 
 
 def test_deadline_bounds_timeout(tmp_path: Path) -> None:

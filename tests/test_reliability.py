@@ -10,12 +10,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from gates import proc
 from gates.subject import runs_dir
 from tests.conftest import (
     AppProbe,
@@ -69,7 +71,12 @@ def test_branch_code_sees_no_host_secrets(repo: GitRepo, tmp_path: Path,
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GITHUB_TOKEN", "HOST-TOKEN-MARKER")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "HOST-AWS-MARKER")
+    monkeypatch.setenv("DATABASE_URL", "HOST-DATABASE-MARKER")  # no TOKEN/SECRET/KEY in it
     repo.git("config", "gatestest.secret", "HOST-CONFIG-MARKER")
+    # a repository above the runs folder: only GIT_CEILING_DIRECTORIES keeps git from it
+    above = GitRepo(tmp_path / "above")
+    above.git("config", "gatestest.above", "HOST-ABOVE-MARKER")
+    monkeypatch.setattr(tempfile, "tempdir", str(above.path))
     repo.commit({"gates.toml": '[app]\ncommand = ["python", "spy.py", "{port}"]\nhealth = "/"\n',
                  "spy.py": SPY_APP}, "app")
     repo.branch("ironwood/spy", {"notes.md": "hi\n"})
@@ -78,9 +85,15 @@ def test_branch_code_sees_no_host_secrets(repo: GitRepo, tmp_path: Path,
             raw = r.read().decode()
     seen = json.loads(raw)
     for marker in ("HOST-PRIVATE-KEY-MARKER", "HOST-TOKEN-MARKER", "HOST-AWS-MARKER",
-                   "HOST-CONFIG-MARKER"):
+                   "HOST-DATABASE-MARKER", "HOST-CONFIG-MARKER"):
         assert marker not in raw, marker
     assert "GITHUB_TOKEN" not in seen["env"] and seen["env"]["HOME"] != str(home)
+    allowed = {*proc.ENV_ALLOW, "HOME", "GIT_CEILING_DIRECTORIES", "PYTHONDONTWRITEBYTECODE"}
+    assert set(seen["env"]) <= allowed, set(seen["env"]) - allowed
+    # the repository above was there to find (its config file is readable on the way up)…
+    assert any("HOST-ABOVE-MARKER" in c for c in seen["configs"])
+    # … and git did not find it
+    assert "HOST-ABOVE-MARKER" not in seen["git_config"]
 
 
 def test_symlinks_are_not_followed(repo: GitRepo) -> None:
