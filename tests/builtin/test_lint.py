@@ -43,7 +43,7 @@ def test_ignore_noqa_is_part_of_the_cache_salt(repo: GitRepo,
     with gate_context(repo, "ironwood/x", GATE) as ctx:
         args, _ = GATE._args(ctx)
     assert args[0] == "--isolated" and "--ignore-noqa" in args
-    # a cache entry written by a ruff that honoured `# noqa` (as without the flag) …
+    # a cache entry written by a ruff that honoured noqa comments (no flag) …
     honouring = Lint._args
 
     def without_flag(self: Lint, ctx: GateContext) -> tuple[list[str], str]:
