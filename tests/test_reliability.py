@@ -119,12 +119,20 @@ def outside_code(text: str) -> str:
 def test_no_markup_injection_into_status_files(repo: GitRepo) -> None:
     evil = "walnut/<!--x--><img_src=x_onerror=alert(1)>|<b>"
     repo.branch(evil, {"app/<b>odd</b>.py": "import sys\n"}, "WALNUT: <script>alert(1)</script>")
-    res = run_gates("run", "--branch", evil, cwd=repo.path)
+    # backticks that would close a code span early: in a branch, a path, a tool message
+    # (ruff's "Got unexpected token `")
+    ticks = "walnut/a`<i>`b"
+    repo.branch(ticks, {"app/c`<u>`d.py": "import sys\n", "app/tick.py": "x = `1`\n"})
+    res = run_gates("run", "--branch", evil, "--branch", ticks, cwd=repo.path)
     assert res.returncode == 1, res.stderr
     for name in ("CLUSTER_STATUS.md", "AGENT_STATUS_WALNUT.md", "CLUSTER_ISSUES.md"):
         text = repo.read(name)
+        # … which are there, in code spans (the paths in the files that list findings)
+        assert "<i>" in text and ("<u>" in text or name == "CLUSTER_STATUS.md"), name
         bare = outside_code(text)
-        assert "<img" not in bare and "<b>" not in bare and "<!--x-->" not in text, name
+        for tag in ("<img", "<b>", "<i>", "<u>"):
+            assert tag not in bare, (name, tag)
+        assert "<!--x-->" not in text, name
         # our blocks still parse: one begin and one end each
         for m in set(re.findall(r"<!-- gates:begin (\S+) -->", text)):
             assert text.count(f"<!-- gates:begin {m} -->") == 1
