@@ -180,6 +180,18 @@ def need_chromium() -> Chromium:
         pytest.skip(str(e))
 
 
+def need_playwright() -> Any:
+    """playwright.sync_api: skip without it, unless CI requires the browser tests (then a
+    broken import is a failure, never a silent skip)."""
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError as e:
+        if os.environ.get("GATES_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"GATES_REQUIRE_BROWSER=1 but playwright does not import: {e}")
+        pytest.skip(f"playwright does not import: {e}")
+    return sync_api
+
+
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -195,7 +207,7 @@ class PageLog:
 @contextlib.contextmanager
 def chromium_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Any, PageLog]]:
     """A page in the Chromium `need_chromium` finds, with its `PageLog`."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = need_playwright()
     exe = str(need_chromium().path)
     log = PageLog()
     with sync_api.sync_playwright() as p:
