@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from gates import proc
+from gates.cli import EXIT_INTERNAL
 from gates.subject import runs_dir
 from tests.conftest import (
     AppProbe,
@@ -315,8 +316,11 @@ def test_unwritable_reports_folder_fails_closed(repo: GitRepo) -> None:
     repo.commit({"gates.toml": 'reports_dir = "blocker/reports"\n', "blocker": "a file\n"}, "cfg")
     repo.branch("walnut/w", {"app/w.py": "W = 1\n"})
     res = run_gates("run", "--branch", "walnut/w", cwd=repo.path)
-    assert res.returncode not in (0, 1)
-    assert "cannot write" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == EXIT_INTERNAL, res.stderr  # neither a pass, a block nor a usage error
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    line = lines[0]
+    assert line.startswith("gates: error: cannot write") and "blocker/reports" in line
 
 
 def test_reports_that_cannot_be_written_turn_an_earlier_pass_into_an_error(repo: GitRepo) -> None:
