@@ -156,6 +156,8 @@ i = 0
 while True:
     i += 1
     update_file(p, [Block("status", "row %d\\n" % i * (i % 50), anchor=r"^## Merge Gates")])
+    if i == 1:
+        print("written", flush=True)
 """
 
 
@@ -170,15 +172,25 @@ def test_sigkill_at_random_points_leaves_old_or_new(tmp_path: Path) -> None:
                     "from gates.publish.blocks import Block, update_file; "
                     "update_file(Path(sys.argv[1]), [Block('status', 'row 0', "
                     "anchor=r'^## Merge Gates')])", str(target)], env=env, check=True)
+    mid_write = 0
     for _ in range(200):
+        temps = set(tmp_path.glob(".CLUSTER_STATUS.md.*.tmp"))
         p = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 0.25))
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert p.stdout is not None
+        # the kill lands among the writes, not during the import (pytest-timeout: a hang)
+        assert p.stdout.readline() == b"written\n"
+        time.sleep(rng.uniform(0, 0.1))  # the random point, not a wait for anything
         p.send_signal(signal.SIGKILL)
         p.wait()
+        p.stdout.close()
+        # a temp file of its own left behind: this writer died between write and rename
+        mid_write += bool(set(tmp_path.glob(".CLUSTER_STATUS.md.*.tmp")) - temps)
         text = target.read_bytes().decode()
         assert _intact(text)
         assert text.count("<!-- gates:begin status -->") <= 1
+    print(f"{mid_write} of 200 kills landed mid-write")
+    assert mid_write > 0
     # what killed writers left behind is swept by the next write once it is stale
     for t in tmp_path.glob(".CLUSTER_STATUS.md.*.tmp"):
         os.utime(t, (time.time() - 3600, time.time() - 3600))
