@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,6 +142,18 @@ def run_gate(repo: GitRepo, branch: str, gate: Any) -> GateResult:
     """Run one gate on `branch` of `repo` as a run would, and return its result."""
     with gate_context(repo, branch, gate) as ctx:
         return gate.run(ctx)
+
+
+def wait_until(condition: Callable[[], object], poll: float = 0.05) -> None:
+    """Poll until `condition()` holds. No deadline of its own: a wait that never ends is
+    a hang, and pytest-timeout fails it (slowness is the perf gate's business)."""
+    while not condition():
+        time.sleep(poll)
+
+
+def wait_gone(pid: int) -> None:
+    """Poll until `pid` no longer runs (see `process_gone`)."""
+    wait_until(lambda: process_gone(pid))
 
 
 def process_gone(pid: int) -> bool:

@@ -29,6 +29,7 @@ from tests.conftest import (
     plugin_path,
     process_gone,
     run_gates,
+    wait_until,
 )
 
 HUMAN = "# CLUSTER STATUS\r\n\r\nKeep this — ü ✓ — byte for byte.\r\n\r\n## Merge Gates\r\n\r\nTail.\r\n"
@@ -271,13 +272,10 @@ def test_killed_runs_leave_nothing_behind_after_the_next(repo: GitRepo, tmp_path
                              "GATES_TEST_APP_PID": str(pid_file), **plugin_env(site)}))
     app_pid = 0
     try:
-        deadline = time.monotonic() + 120
-        while not pid_file.exists() and p.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: pid_file.exists() or p.poll() is not None)
         app_pid = int(pid_file.read_text())
         p.kill()
         p.wait()
-        time.sleep(0.3)
         assert not process_gone(app_pid)
         assert list(runs_dir(repo.path).iterdir()) != []
         # … until the next run, which starts at once: no folder is too young to be swept
