@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +144,18 @@ def run_gate(repo: GitRepo, branch: str, gate: Any) -> GateResult:
         return gate.run(ctx)
 
 
+def wait_until(condition: Callable[[], object], poll: float = 0.05) -> None:
+    """Poll until `condition()` holds. No deadline of its own: a wait that never ends is
+    a hang, and pytest-timeout fails it (slowness is the perf gate's business)."""
+    while not condition():
+        time.sleep(poll)
+
+
+def wait_gone(pid: int) -> None:
+    """Poll until `pid` no longer runs (see `process_gone`)."""
+    wait_until(lambda: process_gone(pid))
+
+
 def process_gone(pid: int) -> bool:
     """True when `pid` no longer runs (a zombie waiting for its reaper counts as gone)."""
     try:
@@ -180,6 +192,18 @@ def need_chromium() -> Chromium:
         pytest.skip(str(e))
 
 
+def need_playwright() -> Any:
+    """playwright.sync_api: skip without it, unless CI requires the browser tests (then a
+    broken import is a failure, never a silent skip)."""
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError as e:
+        if os.environ.get("GATES_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"GATES_REQUIRE_BROWSER=1 but playwright does not import: {e}")
+        pytest.skip(f"playwright does not import: {e}")
+    return sync_api
+
+
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -195,7 +219,7 @@ class PageLog:
 @contextlib.contextmanager
 def chromium_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Any, PageLog]]:
     """A page in the Chromium `need_chromium` finds, with its `PageLog`."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = need_playwright()
     exe = str(need_chromium().path)
     log = PageLog()
     with sync_api.sync_playwright() as p:

@@ -10,12 +10,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from gates import proc
+from gates.cli import EXIT_INTERNAL
 from gates.subject import runs_dir
 from tests.conftest import (
     AppProbe,
@@ -26,6 +29,7 @@ from tests.conftest import (
     plugin_path,
     process_gone,
     run_gates,
+    wait_until,
 )
 
 HUMAN = "# CLUSTER STATUS\r\n\r\nKeep this — ü ✓ — byte for byte.\r\n\r\n## Merge Gates\r\n\r\nTail.\r\n"
@@ -69,7 +73,12 @@ def test_branch_code_sees_no_host_secrets(repo: GitRepo, tmp_path: Path,
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GITHUB_TOKEN", "HOST-TOKEN-MARKER")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "HOST-AWS-MARKER")
+    monkeypatch.setenv("DATABASE_URL", "HOST-DATABASE-MARKER")  # no TOKEN/SECRET/KEY in it
     repo.git("config", "gatestest.secret", "HOST-CONFIG-MARKER")
+    # a repository above the runs folder: only GIT_CEILING_DIRECTORIES keeps git from it
+    above = GitRepo(tmp_path / "above")
+    above.git("config", "gatestest.above", "HOST-ABOVE-MARKER")
+    monkeypatch.setattr(tempfile, "tempdir", str(above.path))
     repo.commit({"gates.toml": '[app]\ncommand = ["python", "spy.py", "{port}"]\nhealth = "/"\n',
                  "spy.py": SPY_APP}, "app")
     repo.branch("ironwood/spy", {"notes.md": "hi\n"})
@@ -78,9 +87,15 @@ def test_branch_code_sees_no_host_secrets(repo: GitRepo, tmp_path: Path,
             raw = r.read().decode()
     seen = json.loads(raw)
     for marker in ("HOST-PRIVATE-KEY-MARKER", "HOST-TOKEN-MARKER", "HOST-AWS-MARKER",
-                   "HOST-CONFIG-MARKER"):
+                   "HOST-DATABASE-MARKER", "HOST-CONFIG-MARKER"):
         assert marker not in raw, marker
     assert "GITHUB_TOKEN" not in seen["env"] and seen["env"]["HOME"] != str(home)
+    allowed = {*proc.ENV_ALLOW, "HOME", "GIT_CEILING_DIRECTORIES", "PYTHONDONTWRITEBYTECODE"}
+    assert set(seen["env"]) <= allowed, set(seen["env"]) - allowed
+    # the repository above was there to find (its config file is readable on the way up)…
+    assert any("HOST-ABOVE-MARKER" in c for c in seen["configs"])
+    # … and git did not find it
+    assert "HOST-ABOVE-MARKER" not in seen["git_config"]
 
 
 def test_symlinks_are_not_followed(repo: GitRepo) -> None:
@@ -106,12 +121,20 @@ def outside_code(text: str) -> str:
 def test_no_markup_injection_into_status_files(repo: GitRepo) -> None:
     evil = "walnut/<!--x--><img_src=x_onerror=alert(1)>|<b>"
     repo.branch(evil, {"app/<b>odd</b>.py": "import sys\n"}, "WALNUT: <script>alert(1)</script>")
-    res = run_gates("run", "--branch", evil, cwd=repo.path)
+    # backticks that would close a code span early: in a branch, a path, a tool message
+    # (ruff's "Got unexpected token `")
+    ticks = "walnut/a`<i>`b"
+    repo.branch(ticks, {"app/c`<u>`d.py": "import sys\n", "app/tick.py": "x = `1`\n"})
+    res = run_gates("run", "--branch", evil, "--branch", ticks, cwd=repo.path)
     assert res.returncode == 1, res.stderr
     for name in ("CLUSTER_STATUS.md", "AGENT_STATUS_WALNUT.md", "CLUSTER_ISSUES.md"):
         text = repo.read(name)
+        # … which are there, in code spans (the paths in the files that list findings)
+        assert "<i>" in text and ("<u>" in text or name == "CLUSTER_STATUS.md"), name
         bare = outside_code(text)
-        assert "<img" not in bare and "<b>" not in bare and "<!--x-->" not in text, name
+        for tag in ("<img", "<b>", "<i>", "<u>"):
+            assert tag not in bare, (name, tag)
+        assert "<!--x-->" not in text, name
         # our blocks still parse: one begin and one end each
         for m in set(re.findall(r"<!-- gates:begin (\S+) -->", text)):
             assert text.count(f"<!-- gates:begin {m} -->") == 1
@@ -134,6 +157,8 @@ i = 0
 while True:
     i += 1
     update_file(p, [Block("status", "row %d\\n" % i * (i % 50), anchor=r"^## Merge Gates")])
+    if i == 1:
+        print("written", flush=True)
 """
 
 
@@ -148,15 +173,25 @@ def test_sigkill_at_random_points_leaves_old_or_new(tmp_path: Path) -> None:
                     "from gates.publish.blocks import Block, update_file; "
                     "update_file(Path(sys.argv[1]), [Block('status', 'row 0', "
                     "anchor=r'^## Merge Gates')])", str(target)], env=env, check=True)
+    mid_write = 0
     for _ in range(200):
+        temps = set(tmp_path.glob(".CLUSTER_STATUS.md.*.tmp"))
         p = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 0.25))
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert p.stdout is not None
+        # the kill lands among the writes, not during the import (pytest-timeout: a hang)
+        assert p.stdout.readline() == b"written\n"
+        time.sleep(rng.uniform(0, 0.1))  # the random point, not a wait for anything
         p.send_signal(signal.SIGKILL)
         p.wait()
+        p.stdout.close()
+        # a temp file of its own left behind: this writer died between write and rename
+        mid_write += bool(set(tmp_path.glob(".CLUSTER_STATUS.md.*.tmp")) - temps)
         text = target.read_bytes().decode()
         assert _intact(text)
         assert text.count("<!-- gates:begin status -->") <= 1
+    print(f"{mid_write} of 200 kills landed mid-write")
+    assert mid_write > 0
     # what killed writers left behind is swept by the next write once it is stale
     for t in tmp_path.glob(".CLUSTER_STATUS.md.*.tmp"):
         os.utime(t, (time.time() - 3600, time.time() - 3600))
@@ -237,13 +272,10 @@ def test_killed_runs_leave_nothing_behind_after_the_next(repo: GitRepo, tmp_path
                              "GATES_TEST_APP_PID": str(pid_file), **plugin_env(site)}))
     app_pid = 0
     try:
-        deadline = time.monotonic() + 120
-        while not pid_file.exists() and p.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: pid_file.exists() or p.poll() is not None)
         app_pid = int(pid_file.read_text())
         p.kill()
         p.wait()
-        time.sleep(0.3)
         assert not process_gone(app_pid)
         assert list(runs_dir(repo.path).iterdir()) != []
         # … until the next run, which starts at once: no folder is too young to be swept
@@ -294,8 +326,11 @@ def test_unwritable_reports_folder_fails_closed(repo: GitRepo) -> None:
     repo.commit({"gates.toml": 'reports_dir = "blocker/reports"\n', "blocker": "a file\n"}, "cfg")
     repo.branch("walnut/w", {"app/w.py": "W = 1\n"})
     res = run_gates("run", "--branch", "walnut/w", cwd=repo.path)
-    assert res.returncode not in (0, 1)
-    assert "cannot write" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == EXIT_INTERNAL, res.stderr  # neither a pass, a block nor a usage error
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    line = lines[0]
+    assert line.startswith("gates: error: cannot write") and "blocker/reports" in line
 
 
 def test_reports_that_cannot_be_written_turn_an_earlier_pass_into_an_error(repo: GitRepo) -> None:

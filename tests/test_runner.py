@@ -133,12 +133,10 @@ def test_a_gate_that_overruns_its_deadline_is_abandoned_as_an_error(
     monkeypatch.setattr(runner, "TIMEOUT_GRACE", 0.5)
 
     def hang(ctx: GateContext) -> Any:  # stuck in Python: no subprocess to time out
-        release.wait(120)
+        release.wait()  # until the test ends: a run that waits for it hangs (pytest-timeout)
         return GateResult("hang", Status.PASS)
 
-    t0 = time.monotonic()
     v = run(branched, Tiny("hang", hang), Tiny("ok"), policy={"hang": {"timeout": 1}})
-    assert time.monotonic() - t0 < 30
     results = by_gate(v)
     assert results["hang"].status == Status.ERROR and results["hang"].blocks
     assert results["hang"].reason == "timed out after 1s"

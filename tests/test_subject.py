@@ -21,7 +21,7 @@ import pytest
 
 from gates import git, proc, subject
 from gates.filelock import if_free, new_locked
-from tests.conftest import GitRepo, gates_env, process_gone
+from tests.conftest import GitRepo, gates_env, process_gone, wait_gone
 
 # -- resolving a branch ------------------------------------------------------------------
 
@@ -168,15 +168,6 @@ def branched(repo: GitRepo) -> GitRepo:
     return repo
 
 
-def _wait_gone(pid: int, seconds: float = 10) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if process_gone(pid):
-            return True
-        time.sleep(0.05)
-    return process_gone(pid)
-
-
 def _kill(*pids: int) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
@@ -195,10 +186,10 @@ def test_sweep_kills_the_groups_of_a_killed_run_then_removes_its_folder(
         assert [r.name.split(".")[0] for r in records] == [str(leader)]
         fake.send_signal(signal.SIGKILL)  # the run only: its children are in their own group
         fake.wait(timeout=30)
-        time.sleep(0.2)
         assert not process_gone(leader) and not process_gone(grandchild)
         subject.sweep(branched.path)  # at once: no age needed, the lock is free
-        assert _wait_gone(leader) and _wait_gone(grandchild)
+        wait_gone(leader)
+        wait_gone(grandchild)
         assert list(runs.iterdir()) == []
     finally:
         _kill(fake.pid, leader, grandchild)
@@ -223,7 +214,7 @@ def test_leaving_a_run_kills_what_was_never_stopped(branched: GitRepo) -> None:
     with subject.materialise(branched.path, subj, lazy=True) as (_, scratch):
         p = proc.spawn(SLEEP, cwd=scratch, env=proc.scrubbed_env())
     try:
-        assert _wait_gone(p.pid)
+        wait_gone(p.pid)
     finally:
         proc.stop(p)
     assert not scratch.exists()
@@ -295,7 +286,7 @@ def test_a_group_whose_leader_is_gone_is_killed(tmp_path: Path) -> None:
         p.wait(timeout=30)  # the leader is reaped; its child lives on in the group
         assert not process_gone(orphan)
         assert proc.kill_recorded(tmp_path) == 1
-        assert _wait_gone(orphan)
+        wait_gone(orphan)
     finally:
         _kill(orphan)
         proc.stop(p)

@@ -3,6 +3,7 @@ app dying under them, are in tests/builtin/e2e/test_gate.py and test_auth.py."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,26 @@ def test_a_move_within_the_test_paths_is_not_a_deletion(suite_repo: GitRepo, mov
     branch_doing(suite_repo, "oak/mv", ("rm", "-q", "tests/auth/test_a.py"),
                  files={"tests/auth/login/test_a.py": moved})
     assert deleted(suite_repo, "oak/mv", ["tests/auth"]) == []
+
+
+def _keeping(lines: int) -> str:
+    """BODY moved with its first `lines` lines kept and the rest rewritten (as many
+    lines, none of them BODY's)."""
+    body = BODY.splitlines()
+    return "\n".join(body[:lines] + [f"rewritten_{i} = {i}" for i in range(len(body) - lines)])
+
+
+@pytest.mark.parametrize(("kept", "is_a_move"), [(17, False), (18, True)])
+def test_a_moved_file_must_keep_at_least_half_its_lines(suite_repo: GitRepo, kept: int,
+                                                        is_a_move: bool) -> None:
+    moved = _keeping(kept)
+    ratio = difflib.SequenceMatcher(None, BODY.splitlines(), moved.splitlines(),
+                                    autojunk=False).ratio()
+    assert (ratio >= 0.5) is is_a_move and abs(ratio - 0.5) < 0.03  # just under, just over
+    branch_doing(suite_repo, "oak/mv", ("rm", "-q", "tests/auth/test_a.py"),
+                 files={"tests/auth/login/test_a.py": moved})
+    found = [f.path for f in deleted(suite_repo, "oak/mv", ["tests/auth"])]
+    assert found == ([] if is_a_move else ["tests/auth/test_a.py"])
 
 
 def test_a_move_out_of_the_test_paths_or_a_replacement_is_a_deletion(suite_repo: GitRepo

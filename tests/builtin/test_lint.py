@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
-from gates.builtin.lint import GATE
+import pytest
+
+from gates.builtin.lint import GATE, Lint
+from gates.gate import GateContext
 from tests.conftest import GitRepo, gate_context, lint_only, run_gates
 
 
@@ -34,9 +37,25 @@ def test_noqa_does_not_silence_a_new_finding_and_noqad_debt_stays_existing(repo:
     assert not by_path["app/old.py"]["new"] and not by_path["app/old.py"]["blocking"]
 
 
-def test_ignore_noqa_is_part_of_the_cache_salt(repo: GitRepo) -> None:
-    repo.branch("ironwood/x", {"app/x.py": "X = 1\n"})
+def test_ignore_noqa_is_part_of_the_cache_salt(repo: GitRepo,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.branch("ironwood/x", {"app/x.py": "import os  # noqa: F401\n"})
     with gate_context(repo, "ironwood/x", GATE) as ctx:
         args, _ = GATE._args(ctx)
-    # `Lint.run` salts the cache with every argument but a `--config` path
     assert args[0] == "--isolated" and "--ignore-noqa" in args
+    # a cache entry written by a ruff that honoured noqa comments (no flag) …
+    honouring = Lint._args
+
+    def without_flag(self: Lint, ctx: GateContext) -> tuple[list[str], str]:
+        args, text = honouring(self, ctx)
+        return [a for a in args if a != "--ignore-noqa"], text
+
+    with monkeypatch.context() as m:
+        m.setattr(Lint, "_args", without_flag)
+        with gate_context(repo, "ironwood/x", GATE) as ctx:
+            assert GATE.run(ctx).findings == []
+    # … is not what a run with the flag reads: the salt differs, ruff runs again
+    with gate_context(repo, "ironwood/x", GATE) as ctx:
+        res = GATE.run(ctx)
+    assert [(f.rule, f.path) for f in res.findings] == [("F401", "app/x.py")]
+    assert res.metrics["cache"]["hits"] == 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from gates.publish.blocks import Block, apply, begin, end, read, update_file
@@ -79,28 +79,44 @@ def test_update_file_keeps_undecodable_bytes(tmp_path: Path) -> None:
     assert sorted(x.name for x in tmp_path.iterdir()) == ["STATUS.md"]  # no lock beside it
 
 
+def around(text: str, original: str, at: int) -> str:
+    """What `text` holds between `original[:at]` and `original[at:]`, which it must start
+    and end with, byte for byte."""
+    assert text.startswith(original[:at])
+    assert text.endswith(original[at:])
+    return text[at:len(text) - len(original) + at]
+
+
 @settings(max_examples=300, deadline=None)
+@example(prefix="a\n\n\n\nb\r\n\r\n\r\n", suffix="\n\n\n\nc\r\n\r\n\r\n\r\nd\n\n\n",
+         bodies=["x", "y\n\n\nz"])
 @given(prefix=st.text(), suffix=st.text(), bodies=st.lists(st.text(), min_size=1, max_size=4))
 def test_human_text_survives_any_sequence_of_writes(prefix: str, suffix: str,
                                                     bodies: list[str]) -> None:
-    # human text that does not itself contain our markers
+    # human text that does not itself contain our markers or a second anchor
     prefix = prefix.replace("<!--", "<!-")
     suffix = suffix.replace("<!--", "<!-")
-    text = prefix + "\n## Merge Gates\n" + suffix
+    assume("\n## Merge Gates" not in prefix and not prefix.startswith("## Merge Gates"))
+    original = prefix + "\n## Merge Gates\n" + suffix
+    text = original
     for body in bodies:
         text, _ = apply(text, Block("s", body.replace("<!--", "<!-"), anchor=r"^## Merge Gates"))
-    assert outside(text, "s").replace("\r\n", "\n").replace("\n", "") == \
-        (prefix + "\n## Merge Gates\n" + suffix).replace("\r\n", "\n").replace("\n", "")
+    # every byte before the end of the anchor line, and every byte after it, as it was
+    between = around(text, original, len(prefix + "\n## Merge Gates\n"))
+    assert set(outside(between, "s")) <= {"\r", "\n"} and len(outside(between, "s")) <= 4
 
 
 def test_many_writes_byte_for_byte(tmp_path: Path) -> None:
     rng = random.Random(7)
     p = tmp_path / "CLUSTER_STATUS.md"
     p.write_bytes(HUMAN.encode())
-    update_file(p, [Block("status", "x", anchor=r"^## Merge Gates")])
-    first = p.read_bytes().decode("utf-8")
+    at = HUMAN.index("## Merge Gates\r\n") + len("## Merge Gates\r\n")
+    body = ""
     for _ in range(200):
         body = "\n".join(f"row {rng.random()}" for _ in range(rng.randint(0, 5)))
         update_file(p, [Block("status", body, anchor=r"^## Merge Gates")])
     last = p.read_bytes().decode("utf-8")
-    assert outside(last, "status") == outside(first, "status")
+    # the original, byte for byte, with the block written in after a blank line
+    crlf = body.replace("\n", "\r\n")
+    assert last == (HUMAN[:at] + f"\r\n{begin('status')}\r\n{crlf}\r\n{end('status')}\r\n"
+                    + HUMAN[at:])

@@ -81,8 +81,16 @@ def test_junit_is_well_formed_and_counts() -> None:
 def test_summary_escapes_untrusted_text() -> None:
     import re
 
-    md = summary.render(verdict())
+    v = verdict()
+    # backticks that would close a code span early: in the branch, a path, a tool message
+    v.branch = "ironwood/a`<i>`b"
+    v.results[0].findings.append(Finding(
+        "lint", "X1", "a `<u>` b ``<s>`` c", Severity.MEDIUM, "app/`<q>`.py", 3,
+        tool="ruff", fingerprint="jkl", new=True, blocking=True))
+    md = summary.render(v)
     assert "## What blocks the merge" in md and "`app/a.py:2`" in md
+    for tag in ("<i>", "<u>", "<q>"):
+        assert tag in md, tag  # in code spans, as text
     # outside code spans (where `<` is literal text) no raw HTML but our own <details>
     stripped = re.sub(r"(`+)(?:(?!\1).)+\1", "", md)
     assert "<policy>" not in stripped and "<rules>" not in stripped
