@@ -228,21 +228,22 @@ def _kill_group(pgid: int, start: int) -> int:
 def _members(pgid: int, start: int) -> list[int]:
     """Processes of the group (and session) `pgid` whose leader has exited: started
     after it; the pid of a group's leader is not reused while the group lives."""
-    out = []
+    return [pid for pid, fields in _processes()
+            if fields[2] == fields[3] == str(pgid) and _started(fields) >= start]
+
+
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    """Every process of the machine, with its `_stat` fields."""
     for d in os.listdir("/proc"):
         fields = _stat(int(d)) if d.isdigit() else None
-        if fields and fields[2] == fields[3] == str(pgid) and _started(fields) >= start:
-            out.append(int(d))
-    return out
+        if fields:
+            yield int(d), fields
 
 
 def _group_runs(pgid: int) -> bool:
     """Some process of group `pgid` still runs (a zombie waiting for its reaper does not)."""
-    for d in os.listdir("/proc"):
-        fields = _stat(int(d)) if d.isdigit() else None
-        if fields and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-            return True
-    return False
+    return any(fields[2] == str(pgid) and fields[0] not in ("Z", "X")
+               for _, fields in _processes())
 
 
 def _killpg(p: subprocess.Popen[bytes], sig: int) -> None:
