@@ -20,7 +20,8 @@ from gates.model import SIDES, Trend, Verdict
 Trends = Mapping[str, Sequence[Trend]]  # gate name -> the trends it declares
 
 
-def _number(value: object) -> float | None:
+def number(value: object) -> float | None:
+    """`value` as a finite float, or None (not a number, a bool, NaN, ±inf)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if value == value and abs(value) != float("inf") else None
@@ -42,7 +43,7 @@ def perf_of(metrics: object, trends: Sequence[Trend] | None = None
     out: dict[str, dict[str, float]] = {}
     for side in SIDES:
         for t in trends:
-            n = _number(_at(_at(metrics, t.path), (side, t.metric)))
+            n = number(_at(_at(metrics, t.path), (side, t.metric)))
             if n is not None:
                 out.setdefault(side, {}).setdefault(t.metric, n)
     return out

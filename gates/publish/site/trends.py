@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from gates import registry, svg
 from gates.model import Trend
+from gates.publish import history
 
 Run = Mapping[str, Any]
 
@@ -34,8 +35,7 @@ def value(run: Run, side: str, metric: str) -> float | None:
     """A run's measured value (history's `perf`: {side: {metric: number}})."""
     perf = run.get("perf")
     values = perf.get(side) if isinstance(perf, dict) else None
-    v = values.get(metric) if isinstance(values, dict) else None
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+    return history.number(values.get(metric) if isinstance(values, dict) else None)
 
 
 def runs_of(branch: str, runs: list[dict[str, Any]], entries: Mapping[str, Mapping[str, Any]]
