@@ -177,3 +177,46 @@ def test_commit_files_commits_exactly_those_paths(repo: GitRepo) -> None:
     assert repo.git("show", "--name-only", "--format=", "HEAD") == "STATUS.md"
     assert repo.git("diff", "--cached", "--name-only") == "other.py"  # still staged
     assert git.commit_files(repo.path, [repo.path / "STATUS.md"], "again") is None  # no change
+
+
+def _shallow_clone(repo: GitRepo, tmp_path: Path) -> Path:
+    """A clone of depth 1 of main and walnut/x, whose history meets below that depth:
+    the checkout most CI systems make by default."""
+    for i in range(3):
+        repo.commit({"app/core.py": f"V = {i}\n"}, f"main {i}")
+    repo.git("branch", "walnut/x", "HEAD~2")
+    repo.git("checkout", "-q", "walnut/x")
+    repo.commit({"app/x.py": "X = 1\n"}, "walnut work")
+    repo.git("checkout", "-q", "main")
+    clone = tmp_path / "shallow"
+    sh("git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{repo.path}",
+       str(clone), cwd=tmp_path)
+    return clone
+
+
+def test_a_shallow_clone_is_named_with_its_fix_before_merge_tree(repo: GitRepo,
+                                                                 tmp_path: Path) -> None:
+    clone = _shallow_clone(repo, tmp_path)
+    base, branch = (git.out("rev-parse", r, cwd=clone) for r in ("origin/main",
+                                                                   "origin/walnut/x"))
+    with pytest.raises(git.ShallowClone) as caught:
+        git.merge_tree(clone, base, branch)
+    assert "\n" not in str(caught.value)
+    assert "shallow" in str(caught.value) and "git fetch --unshallow" in str(caught.value)
+    assert "fetch-depth: 0" in str(caught.value)
+    # once the history is there, the same merge works
+    sh("git", "fetch", "-q", "--unshallow", cwd=clone)
+    assert git.merge_tree(clone, base, branch).tree
+
+
+def test_a_shallow_clone_whose_history_meets_merges(repo: GitRepo, tmp_path: Path) -> None:
+    for i in range(3):
+        repo.commit({"app/core.py": f"V = {i}\n"}, f"main {i}")
+    repo.branch("walnut/y", {"app/y.py": "Y = 1\n"})
+    clone = tmp_path / "deep-enough"
+    sh("git", "clone", "-q", "--depth", "2", "--no-single-branch", f"file://{repo.path}",
+       str(clone), cwd=tmp_path)
+    assert git.out("rev-parse", "--is-shallow-repository", cwd=clone) == "true"
+    base, branch = (git.out("rev-parse", r, cwd=clone) for r in ("origin/main",
+                                                                   "origin/walnut/y"))
+    assert git.merge_tree(clone, base, branch).tree

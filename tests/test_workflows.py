@@ -113,3 +113,12 @@ def test_the_matrix_workflow_feeds_plan_into_collect() -> None:
     assert names == {"plan", "run", "collect", "guard"}
     run_line = next(s["run"] for s in jobs["gate"]["steps"] if "gates run" in s.get("run", ""))
     assert re.search(r'--gate "\$GATE" --no-status \|\| \[ \$\? -eq 1 \]', run_line)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_every_checkout_fetches_the_whole_history(path: Path) -> None:
+    # a shallow clone cannot compute the merge of a branch and its base (gates stops
+    # with "this clone is shallow …"): every checkout step fetches all of it
+    for step in steps(load(path.name)):
+        if str(step.get("uses", "")).startswith("actions/checkout"):
+            assert step.get("with", {}).get("fetch-depth") == 0, (path.name, step)

@@ -26,8 +26,22 @@ class MergeResult:
     conflicts: list[str]
 
 
+class ShallowClone(GitError):
+    """The clone lacks the history a merge needs: one line naming the fix."""
+
+
+SHALLOW = ("this clone is shallow: the history that joins the branch to its base is "
+           "missing, so their merge cannot be computed; fetch it with `git fetch "
+           "--unshallow` (in CI: `fetch-depth: 0` on the checkout step)")
+
+
 def merge_tree(repo: Path, base: str, branch: str) -> MergeResult:
-    """The tree a merge of `branch` into `base` would produce (git >= 2.38)."""
+    """The tree a merge of `branch` into `base` would produce (git >= 2.38). A shallow
+    clone whose history stops before the two meet is a ShallowClone, before merge-tree
+    says "refusing to merge unrelated histories" (true, but not what to do)."""
+    if (git("rev-parse", "--is-shallow-repository", cwd=repo).stdout.strip() == "true"
+            and git("merge-base", base, branch, cwd=repo, ok=(0, 1)).returncode != 0):
+        raise ShallowClone(SHALLOW)
     res = git("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z",
               base, branch, cwd=repo, ok=(0, 1))
     parts = res.stdout.split("\0")

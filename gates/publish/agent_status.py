@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gates.publish import problems
 from gates.publish.blocks import Block
 from gates.publish.md import code, esc, when
 
@@ -25,18 +26,6 @@ def template(agent: str, role: str | None) -> str:
     return TEMPLATE.format(agent=agent, role=role or "(not set)")
 
 
-def _grouped(blocking: list[Mapping[str, Any]]) -> dict[tuple[str, str, str], list[str]]:
-    """One checkbox per problem: the same rule with the same message in several places
-    (float money on two lines) is one item naming every place, in the given order."""
-    out: dict[tuple[str, str, str], list[str]] = {}
-    for f in blocking:
-        places = out.setdefault((f["severity"], f["rule"], f["message"]), [])
-        where = f["location"] or f["gate"]
-        if where not in places:
-            places.append(where)
-    return out
-
-
 def render(agent: str, branches: Mapping[str, Mapping[str, Any]], stale: set[str],
            now: str) -> Block:
     lines = [f"**Last Updated**: {when(now)} (by gates)", ""]
@@ -51,9 +40,11 @@ def render(agent: str, branches: Mapping[str, Mapping[str, Any]], stale: set[str
                   f"report: {code(e['report_dir'] + '/summary.md')}", ""]
         if e["blocking"]:
             lines.append("What blocks it:")
-            lines += [f"- [ ] **{esc(sev)}** {', '.join(code(w) for w in where)} "
-                      f"{code(rule)}: {esc(message)}"
-                      for (sev, rule, message), where in _grouped(e["blocking"]).items()]
+            # one checkbox per problem: the same rule and message on several lines of
+            # a file (float money on two lines) is one item naming every place
+            lines += [f"- [ ] **{esc(f['severity'])}** {', '.join(code(w) for w in where)} "
+                      f"{code(f['rule'])}: {esc(f['message'])}"
+                      for f, where in problems.grouped(e["blocking"]).values()]
             lines.append("")
         lines += [f"- [ ] gate **{esc(x['gate'])}** could not run: {esc(x['reason'])}"
                   for x in e.get("errors", [])]

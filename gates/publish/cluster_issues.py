@@ -1,23 +1,25 @@
-"""CLUSTER_ISSUES.md: every blocking finding as one issue in the cluster's format.
+"""CLUSTER_ISSUES.md: every blocking problem as one issue in the cluster's format.
 
-The file itself is the state: each issue carries its fingerprint and the
-branches that have it in a hidden comment, so a clone, a person or another
-machine sees the same truth. One issue per fingerprint, never duplicated; a
-finding that a later run of the same gate on the same branch no longer sees
-leaves that branch, and an issue with no branch left is RESOLVED and moves to
-the historical log.
+One issue per problem (`gates.publish.problems`): the same rule and message on
+three lines of a file is one issue naming the three lines, under a fingerprint
+that names no line, so it survives a line joining or leaving it. The file itself
+is the state: each issue carries its fingerprint and the branches that have it in
+a hidden comment, so a clone, a person or another machine sees the same truth.
+One issue per fingerprint, never duplicated; a problem that a later run of the
+same gate on the same branch no longer sees leaves that branch, and an issue with
+no branch left is RESOLVED and moves to the historical log.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gates.model import Finding, Severity, Status, Verdict
+from gates.publish import problems
 from gates.publish.blocks import Block, read
 from gates.publish.md import code, esc, when
 
@@ -86,31 +88,39 @@ def _metas(body: str) -> Iterable[dict[str, Any]]:
 
 
 def _error_finding(gate: str, reason: str, branch: str) -> Finding:
-    fp = hashlib.sha256(f"gate-error\0{gate}\0{branch}".encode()).hexdigest()[:20]
     return Finding(gate=gate, rule="gate-error", severity=Severity.HIGH, tool="gates",
-                   message=f"the {gate} gate could not run: {reason}", fingerprint=fp)
+                   message=f"the {gate} gate could not run: {reason}",
+                   fingerprint=problems.error_key(gate, branch))
 
 
-def _issue_key(f: Finding) -> str:
-    return f.fingerprint or hashlib.sha256(
-        f"{f.gate}\0{f.rule}\0{f.location}\0{f.message}".encode()).hexdigest()[:20]
+def _where(f: Finding) -> str:
+    """Where: file:line, or the operation of an app gate's finding, so that two issues
+    of one rule never share a heading."""
+    return f.location or str(f.extra.get("operation") or "")
+
+
+def problems_of(v: Verdict) -> dict[str, list[Finding]]:
+    """The verdict's blocking findings by problem (`gates.publish.problems`): one
+    issue for the same rule and message on three lines of a file."""
+    current: dict[str, list[Finding]] = {}
+    for f in v.blocking_findings():
+        current.setdefault(problems.key(f.gate, f.rule, _where(f), f.message), []).append(f)
+    for r in v.results:
+        if r.status == Status.ERROR and r.blocking:
+            f = _error_finding(r.gate, r.reason, v.branch)
+            current[f.fingerprint] = [f]
+    return current
 
 
 def update(open_: dict[str, Issue], resolved: list[Issue], v: Verdict,
            now: str) -> tuple[dict[str, Issue], list[Issue]]:
-    current: dict[str, Finding] = {}
-    for f in v.blocking_findings():
-        current[_issue_key(f)] = f
-    for r in v.results:
-        if r.status == Status.ERROR and r.blocking:
-            f = _error_finding(r.gate, r.reason, v.branch)
-            current[f.fingerprint] = f
+    current = problems_of(v)
     # gates whose silence means "fixed": they ran to the end on this branch
     judged = {r.gate for r in v.results if r.status in (Status.PASS, Status.FAIL)}
     ran = {r.gate for r in v.results}
     by_fp = {i.fp: i for i in resolved}
-    for key, f in current.items():
-        upsert(open_, by_fp, key, f, v.branch, now)
+    for key, found in current.items():
+        upsert(open_, by_fp, key, found, v.branch, now)
     for key, issue in list(open_.items()):
         if key in current or v.branch not in issue.meta["branches"]:
             continue
@@ -129,21 +139,24 @@ def update(open_: dict[str, Issue], resolved: list[Issue], v: Verdict,
     return open_, resolved_list
 
 
-def upsert(open_: dict[str, Issue], resolved: dict[str, Issue], key: str, f: Finding,
-           branch: str, now: str) -> None:
-    """Open the issue `key` for `f` on `branch`: new, reopened, or brought up to date.
-    `f.extra` may carry "impact" and "assist" to replace the lines a finding gets."""
+def upsert(open_: dict[str, Issue], resolved: dict[str, Issue], key: str,
+           found: Sequence[Finding], branch: str, now: str) -> None:
+    """Open the issue `key` for the findings of one problem on `branch`: new, reopened,
+    or brought up to date (its places are the ones this run found). The first
+    finding's `extra` may carry "impact" and "assist" to replace the lines it gets."""
+    f = found[0]
     issue = open_.get(key) or resolved.pop(key, None)
     if issue is None:
         issue = Issue({"fp": key, "first": now, "branches": []})
     elif key not in open_:
         issue.meta["reopened"] = now
         issue.meta.pop("resolved", None)
+    places = list(dict.fromkeys(_where(x) for x in found if _where(x)))
     issue.meta.update({
         "gate": f.gate, "rule": f.rule, "severity": f.severity.label, "tool": f.tool,
-        # where: file:line, or the operation of an app gate's finding, so that two
-        # issues of one rule never share a heading
-        "location": f.location or str(f.extra.get("operation") or ""),
+        # the file (or operation) in the heading; every line of it in `places`
+        "location": problems.place(_where(f)) if len(places) > 1 else _where(f),
+        "places": places,
         "message": f.message, "last": now,
         "curl": f.extra.get("curl", ""),
     })
@@ -160,7 +173,7 @@ def add(text: str, f: Finding, branch: str, now: str, reporter: str) -> list[Blo
     for what is found outside a run, such as an override of the merge guard."""
     open_, resolved = parse(text)
     by_fp = {i.fp: i for i in resolved}
-    upsert(open_, by_fp, f.fingerprint, f, branch, now)
+    upsert(open_, by_fp, f.fingerprint, [f], branch, now)
     return render(open_, list(by_fp.values()), reporter)
 
 
@@ -188,6 +201,8 @@ def _render_open(issue: Issue, reporter: str, emoji: str) -> str:
         f"- **Impact**: {esc(m['impact']) if m.get('impact') else 'blocks the merge of ' + branches}",
         f"- **Details**: {esc(m.get('message', ''))}",
     ]
+    if len(m.get("places") or []) > 1:
+        lines.append(f"- **Lines**: {', '.join(code(p) for p in m['places'])}")
     if m.get("curl"):
         lines.append(f"- **Reproduce**: {code(m['curl'])}")
     lines += [
