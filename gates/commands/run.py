@@ -99,11 +99,14 @@ def publish_verdict(repo: Repo, v: Verdict, *, status_files: bool) -> None:
     except git.GitError as e:  # fail closed: without its note the merge guard refuses
         err.print(f"[yellow]gates: the verdict note was not written ({e}); the merge guard "
                   f"will not see this run[/]")
+    told: list[str] = []
     _, warnings = publish.update_cluster(
         repo.root, repo.config, v, status_files=status_files,
-        stale=partial(subject.stale, repo.root))
+        stale=partial(subject.stale, repo.root), told=told)
     for w in warnings:
         err.print(f"[yellow]gates: repaired {w}[/]")
+    for line in told:  # the first run on a file with no gates blocks adopted it
+        err.print(line, markup=False, highlight=False)
     site.update(repo.root, repo.config, v, stale=partial(subject.stale, repo.root))
 
 

@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from gates import store
 from gates.config import Config
@@ -21,6 +22,7 @@ from gates.publish import (
     agent_status,
     cluster_issues,
     cluster_status,
+    headline,
     history,
     index,
     junit,
@@ -28,6 +30,7 @@ from gates.publish import (
     summary,
 )
 from gates.publish.blocks import Block, update_file
+from gates.publish.problems import count as count_problems
 
 REPORT_FILES = ("summary.md", "verdict.json", "findings.sarif", "junit.xml")
 
@@ -74,10 +77,12 @@ def update_cluster(
     *,
     status_files: bool = True,
     stale: Callable[[dict[str, dict[str, object]]], set[str]] | None = None,
+    told: list[str] | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Record the verdict in reports/latest.json and the coordination files.
 
-    Returns (files written, warnings about damaged markers that were repaired)."""
+    Returns (files written, warnings about damaged markers that were repaired); what
+    adoption did to a file that had no gates blocks yet is appended to `told`."""
     reports = repo / cfg["reports_dir"]
     written: list[Path] = []
     warnings: list[str] = []
@@ -101,29 +106,40 @@ def update_cluster(
         stale_set = stale(entries) if stale else set()
         folder = repo / cfg["status_dir"]
         roles = {k.lower(): v for k, v in cfg["agents"].items()}
+        now = verdict.started
+
+        def state(of: dict[str, dict[str, Any]], problems: int | None = None) -> str:
+            blocked, found = count_problems(of)
+            return headline.phrase(blocked, found if problems is None else problems, len(of))
 
         path = folder / "CLUSTER_STATUS.md"
-        warnings += update_file(path, [cluster_status.render(entries, roles, stale_set,
-                                                             verdict.started)],
-                                cluster_status.TEMPLATE)
+        warnings += update_file(
+            path, lambda text: [cluster_status.render(entries, roles, stale_set, now),
+                                *headline.render(text, state(entries), now)],
+            cluster_status.TEMPLATE, slots=[cluster_status.SLOT], told=told)
         written.append(path)
 
         if verdict.agent != "UNASSIGNED":
             path = folder / f"AGENT_STATUS_{verdict.agent}.md"
-            block = agent_status.render(verdict.agent, entries, stale_set, verdict.started)
+            mine = {b: e for b, e in entries.items() if e["agent"] == verdict.agent}
             warnings += update_file(
-                path, [block],
-                agent_status.template(verdict.agent, roles.get(verdict.agent.lower())))
+                path, lambda text: [agent_status.render(verdict.agent, entries, stale_set, now,
+                                                        text),
+                                    *headline.render(text, state(mine), now)],
+                agent_status.template(verdict.agent, roles.get(verdict.agent.lower())),
+                slots=[agent_status.SLOT], told=told)
             written.append(path)
 
         path = folder / "CLUSTER_ISSUES.md"
 
         def issues_blocks(text: str) -> list[Block]:
             open_, resolved = cluster_issues.parse(text)
-            open_, resolved = cluster_issues.update(open_, resolved, verdict, verdict.started)
-            return cluster_issues.render(open_, resolved, cfg["reporter"])
+            open_, resolved = cluster_issues.update(open_, resolved, verdict, now)
+            return [*cluster_issues.render(open_, resolved, cfg["reporter"], text),
+                    *headline.render(text, state(entries, len(open_)), now)]
 
-        warnings += update_file(path, issues_blocks, cluster_issues.TEMPLATE)
+        warnings += update_file(path, issues_blocks, cluster_issues.TEMPLATE,
+                                slots=cluster_issues.SLOTS, told=told)
         written.append(path)
     if unwritable:
         raise unwritable
@@ -136,5 +152,24 @@ def record_issue(repo: Path, cfg: Config, finding: Finding, branch: str, now: st
     with locked(store.publish_lock(repo)):
         update_file(path, lambda text: cluster_issues.add(text, finding, branch, now,
                                                           cfg["reporter"]),
-                    cluster_issues.TEMPLATE)
+                    cluster_issues.TEMPLATE, slots=cluster_issues.SLOTS)
     return path
+
+
+def adopt_files(repo: Path, cfg: Config) -> list[str]:
+    """`gates init`: place the gates blocks in the coordination files that exist and
+    have none yet (their own sections, placeholder and headline lines; see
+    `gates.publish.adopt`), writing nothing else. Returns what it did, per file."""
+    folder = repo / cfg["status_dir"]
+    files: list[tuple[Path, list[Block]]] = [
+        (folder / "CLUSTER_STATUS.md", [cluster_status.SLOT]),
+        (folder / "CLUSTER_ISSUES.md", cluster_issues.SLOTS),
+        *((p, [agent_status.SLOT]) for p in sorted(folder.glob("AGENT_STATUS_*.md"))),
+    ]
+    told: list[str] = []
+    with locked(store.publish_lock(repo)):
+        for path, slots in files:
+            if path.is_file():
+                # the blocks keep what adoption took in until the first run writes them
+                update_file(path, [], slots=slots, told=told)
+    return told

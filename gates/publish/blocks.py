@@ -17,7 +17,7 @@ from pathlib import Path
 from gates.filelock import atomic_write, locked
 from gates.store import lock_for
 
-_MARK = re.compile(r"<!-- gates:(begin|end) ([A-Za-z0-9_.-]+) -->")
+MARK = re.compile(r"<!-- gates:(begin|end) ([A-Za-z0-9_.-]+) -->")
 
 
 def begin(name: str) -> str:
@@ -34,9 +34,12 @@ class Block:
     body: str  # Markdown, "\n" line endings
     anchor: str | None = None  # regex of the line after which a missing block goes
     heading: str | None = None  # heading written before a missing block at the end
+    # regex of the text of the heading (any level, any suffix) whose section holds the
+    # block: "critical|🚨" finds `### 🚨 Critical Issues (Block Development)`
+    meaning: str | None = None
 
 
-def _newline(text: str) -> str:
+def newline(text: str) -> str:
     return "\r\n" if text.count("\r\n") > text.count("\n") / 2 and "\r\n" in text else "\n"
 
 
@@ -45,7 +48,7 @@ def _spans(text: str, name: str) -> tuple[list[tuple[int, int]], list[str]]:
     warnings: list[str] = []
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
-    for m in _MARK.finditer(text):
+    for m in MARK.finditer(text):
         if m.group(2) != name:
             continue
         if m.group(1) == "begin":
@@ -65,6 +68,24 @@ def _spans(text: str, name: str) -> tuple[list[tuple[int, int]], list[str]]:
     return spans, warnings
 
 
+def names(text: str) -> list[str]:
+    """The names of the blocks `text` holds, in order, each once."""
+    return list(dict.fromkeys(m.group(2) for m in MARK.finditer(text) if m.group(1) == "begin"))
+
+
+_INSIDE = re.compile(r"<!-- gates:begin ([A-Za-z0-9_.-]+) -->.*?<!-- gates:end \1 -->", re.DOTALL)
+
+
+def section_level(text: str, name: str) -> int | None:
+    """The level of the heading whose section holds block `name` (the last heading
+    before it outside every block), or None."""
+    at = text.find(begin(name))
+    if at < 0:
+        return None
+    found = re.findall(r"^ {0,3}(#{1,6})[ \t]", _INSIDE.sub("", text[:at]), flags=re.MULTILINE)
+    return len(found[-1]) if found else None
+
+
 def read(text: str, name: str) -> str | None:
     """The body of the first well-formed block `name`, or None."""
     spans, _ = _spans(text, name)
@@ -77,7 +98,7 @@ def read(text: str, name: str) -> str | None:
 
 def apply(text: str, block: Block) -> tuple[str, list[str]]:
     """`text` with `block` written in; returns (new text, warnings about damage)."""
-    nl = _newline(text) if text else "\n"
+    nl = newline(text) if text else "\n"
     body = block.body.strip("\n").replace("\n", nl)
     fresh = f"{begin(block.name)}{nl}{body}{nl}{end(block.name)}"
     spans, warnings = _spans(text, block.name)
@@ -105,7 +126,20 @@ def apply(text: str, block: Block) -> tuple[str, list[str]]:
     return text, warnings
 
 
+def _heading_line(text: str, meaning: str) -> int | None:
+    """Where the line after the first heading whose text matches `meaning` starts."""
+    for m in re.finditer(r"^ {0,3}#{1,6}[ \t]+(.*)$", text, flags=re.MULTILINE):
+        if re.search(meaning, m.group(1), re.IGNORECASE):
+            eol = text.find("\n", m.end())
+            return len(text) if eol < 0 else eol + 1
+    return None
+
+
 def _insert(text: str, fresh: str, block: Block, nl: str) -> str:
+    at = _heading_line(text, block.meaning) if block.meaning else None
+    if at is not None:  # right after its section's heading, as adoption places it
+        prefix = "" if text[:at].endswith("\n") else nl
+        return text[:at] + prefix + fresh + nl + text[at:]
     if block.anchor:
         m = re.search(block.anchor, text, flags=re.MULTILINE)
         if m:
@@ -122,22 +156,34 @@ def update_file(
     path: Path,
     blocks: Sequence[Block] | Callable[[str], Sequence[Block]],
     template: str = "",
+    *,
+    slots: Sequence[Block] = (),
+    told: list[str] | None = None,
 ) -> list[str]:
     """Write `blocks` into `path` under a lock, atomically; create it from `template`.
 
     `blocks` may be a function of the file's current text (for blocks that carry
-    state, read and rewritten under the same lock). Returns warnings about
-    damaged markers that were repaired, each naming the file."""
+    state, read and rewritten under the same lock). With `slots` (the blocks the
+    file holds, with their `meaning`), a file with no gates markers is adopted first
+    (`gates.publish.adopt`); what adoption did to a file that existed is appended
+    to `told`. Returns warnings about damaged markers that were repaired, each
+    naming the file."""
+    from gates.publish import adopt  # adopt builds on this module
+
     with locked(lock_for(path)):
-        if path.exists():
-            text = path.read_bytes().decode("utf-8", errors="surrogateescape")
-        else:
-            text = template
+        existed = path.exists()
+        text = (path.read_bytes().decode("utf-8", errors="surrogateescape") if existed
+                else template)
         old = text
+        adoption = adopt.adopt(text, slots) if slots and adopt.needed(text) else None
+        if adoption:
+            text = adoption.text
         warnings: list[str] = []
         for b in blocks(text) if callable(blocks) else blocks:
             text, w = apply(text, b)
             warnings += [f"{path.name}: {x}" for x in w]
-        if text != old or not path.exists():
+        if text != old or not existed:
             atomic_write(path, text.encode("utf-8", errors="surrogateescape"))
+        if adoption and existed and told is not None:
+            told += adopt.told(path.name, old, text, adoption)
     return warnings

@@ -15,15 +15,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gates.model import Finding, Severity, Status, Verdict
 from gates.publish import problems
-from gates.publish.blocks import Block, read
+from gates.publish.blocks import Block, read, section_level
 from gates.publish.md import code, esc, when
 
 TEMPLATE = """# CLUSTER ISSUES
+
+**Overall Status**: (written by gates)
 
 Problems that block an agent or the cluster. Newest first under each priority.
 Issues written by gates are kept up to date by gates; add your own anywhere
@@ -41,13 +43,21 @@ outside the gates blocks.
 
 """
 
+# what a section of the resolved log is called; a priority heading never says it
+_LOG = r"histor|resolved|closed|archive|📜"
+_OPEN = rf"^(?!.*({_LOG}))"
+# (bucket, emoji, anchor, heading written when missing, meaning: what its section says)
 BUCKETS = [
-    ("critical", "🚨", r"^##\s.*Critical", "## 🚨 Critical Issues"),
-    ("high", "⚠️", r"^##\s.*High", "## ⚠️ High Priority"),
-    ("medium", "📋", r"^##\s.*Medium", "## 📋 Medium Priority"),
-    ("low", "💡", r"^##\s.*Low", "## 💡 Low Priority"),
+    ("critical", "🚨", r"^##\s.*Critical", "## 🚨 Critical Issues", _OPEN + r".*(critical|🚨)"),
+    ("high", "⚠️", r"^##\s.*High", "## ⚠️ High Priority", _OPEN + r".*(\bhigh\b|⚠)"),
+    ("medium", "📋", r"^##\s.*Medium", "## 📋 Medium Priority",
+     _OPEN + r".*(\bmedium\b|\bmoderate\b|📋)"),
+    ("low", "💡", r"^##\s.*Low", "## 💡 Low Priority", _OPEN + r".*(\blow\b|💡)"),
 ]
-RESOLVED = ("resolved", r"^##\s.*(Historical|Resolved)", "## 📜 Historical Log")
+RESOLVED = ("resolved", r"^##\s.*(Historical|Resolved)", "## 📜 Historical Log", _LOG)
+# the blocks of CLUSTER_ISSUES.md, where adoption looks for their sections
+SLOTS = [Block(f"issues-{name}", "", anchor=anchor, heading=heading, meaning=meaning)
+         for name, _, anchor, heading, meaning in [*BUCKETS, (RESOLVED[0], "", *RESOLVED[1:])]]
 KEEP_RESOLVED = 200
 _META = re.compile(r"<!-- gates:issue (\{.*?\}) -->")
 
@@ -174,7 +184,7 @@ def add(text: str, f: Finding, branch: str, now: str, reporter: str) -> list[Blo
     open_, resolved = parse(text)
     by_fp = {i.fp: i for i in resolved}
     upsert(open_, by_fp, f.fingerprint, [f], branch, now)
-    return render(open_, list(by_fp.values()), reporter)
+    return render(open_, list(by_fp.values()), reporter, text)
 
 
 def _meta_comment(meta: dict[str, Any]) -> str:
@@ -182,7 +192,7 @@ def _meta_comment(meta: dict[str, Any]) -> str:
     return "<!-- gates:issue " + raw.replace("<", "\\u003c").replace(">", "\\u003e") + " -->"
 
 
-def _render_open(issue: Issue, reporter: str, emoji: str) -> str:
+def _render_open(issue: Issue, reporter: str, emoji: str, level: int = 3) -> str:
     m = issue.meta
     where = f" in {code(m['location'])}" if m.get("location") else ""
     branches = ", ".join(code(b) for b in m["branches"])
@@ -191,7 +201,7 @@ def _render_open(issue: Issue, reporter: str, emoji: str) -> str:
     seen = when(m["first"]) + (f" (last seen {when(m['last'])})" if m.get("last") != m["first"]
                               else "")
     lines = [
-        f"### {emoji} {esc(m.get('gate', ''))}: {code(m.get('rule', ''))}{where}",
+        f"{'#' * level} {emoji} {esc(m.get('gate', ''))}: {code(m.get('rule', ''))}{where}",
         _meta_comment(m),
         "",
         f"- **Reported By**: {esc(reporter)}" + ("" if reporter == "gates" else " (gates)"),
@@ -225,15 +235,18 @@ def _render_resolved(issue: Issue) -> str:
             f"  {_meta_comment(m)}")
 
 
-def render(open_: dict[str, Issue], resolved: list[Issue], reporter: str) -> list[Block]:
+def render(open_: dict[str, Issue], resolved: list[Issue], reporter: str,
+           text: str = "") -> list[Block]:
+    """The blocks of CLUSTER_ISSUES.md; `text` (the file) sets the level of each issue's
+    heading: one below its section's (`### 🚨 Critical` holds `#### 🚨 …` issues)."""
     blocks = []
-    for name, emoji, anchor, heading in BUCKETS:
+    for slot, (name, emoji, *_) in zip(SLOTS, BUCKETS, strict=False):
         mine = [i for i in open_.values() if bucket_of(i.meta.get("severity", "low")) == name]
         mine.sort(key=lambda i: i.meta.get("first", ""), reverse=True)
-        body = "\n".join(_render_open(i, reporter, emoji) for i in mine) or \
+        level = min(6, (section_level(text, slot.name) or 2) + 1)
+        body = "\n".join(_render_open(i, reporter, emoji, level) for i in mine) or \
             "_No open issues from gates._"
-        blocks.append(Block(f"issues-{name}", body, anchor=anchor, heading=heading))
-    name, anchor, heading = RESOLVED
+        blocks.append(replace(slot, body=body))
     body = "\n".join(_render_resolved(i) for i in resolved) or "_Nothing resolved yet._"
-    blocks.append(Block(f"issues-{name}", body, anchor=anchor, heading=heading))
+    blocks.append(replace(SLOTS[-1], body=body))
     return blocks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from gates.model import STATUS_EMOJI, Status
@@ -12,6 +13,8 @@ from gates.publish.md import code, esc, when
 TEMPLATE = """# CLUSTER STATUS
 
 **Project**: (describe the project here)
+
+**Overall Status**: (written by gates)
 
 ## Agents
 
@@ -23,6 +26,9 @@ TEMPLATE = """# CLUSTER STATUS
 """
 
 STALE = "⏳"
+# the block of CLUSTER_STATUS.md, and where adoption looks for its section
+SLOT = Block("status", "", anchor=r"^##\s.*(Merge Gates|Gates)\b", heading="## Merge Gates",
+             meaning=r"\bgates?\b|\bmerge\b|\bbranch(es)?\b")
 
 
 def cell(status: str | None) -> str:
@@ -54,5 +60,4 @@ def render(branches: Mapping[str, Mapping[str, Any]], roles: Mapping[str, str],
     rows += ["", f"{n_pass} of {len(branches)} branches may merge."]
     if stale:
         rows[-1] += f" {STALE} stale: the branch or its base moved since its run; re-run it."
-    return Block("status", "\n".join(rows), anchor=r"^##\s.*(Merge Gates|Gates)\b",
-                 heading="## Merge Gates")
+    return replace(SLOT, body="\n".join(rows))
