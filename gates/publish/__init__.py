@@ -29,6 +29,7 @@ from gates.publish import (
     sarif,
     summary,
 )
+from gates.publish.adopt import adopter
 from gates.publish.blocks import Block, update_file
 from gates.publish.problems import count as count_problems
 
@@ -116,7 +117,7 @@ def update_cluster(
         warnings += update_file(
             path, lambda text: [cluster_status.render(entries, roles, stale_set, now),
                                 *headline.render(text, state(entries), now)],
-            cluster_status.TEMPLATE, slots=[cluster_status.SLOT], told=told)
+            cluster_status.TEMPLATE, adopt=adopter([cluster_status.SLOT]), told=told)
         written.append(path)
 
         if verdict.agent != "UNASSIGNED":
@@ -127,7 +128,7 @@ def update_cluster(
                                                         text),
                                     *headline.render(text, state(mine), now)],
                 agent_status.template(verdict.agent, roles.get(verdict.agent.lower())),
-                slots=[agent_status.SLOT], told=told)
+                adopt=adopter([agent_status.SLOT]), told=told)
             written.append(path)
 
         path = folder / "CLUSTER_ISSUES.md"
@@ -139,7 +140,7 @@ def update_cluster(
                     *headline.render(text, state(entries, len(open_)), now)]
 
         warnings += update_file(path, issues_blocks, cluster_issues.TEMPLATE,
-                                slots=cluster_issues.SLOTS, told=told)
+                                adopt=adopter(cluster_issues.SLOTS), told=told)
         written.append(path)
     if unwritable:
         raise unwritable
@@ -152,7 +153,7 @@ def record_issue(repo: Path, cfg: Config, finding: Finding, branch: str, now: st
     with locked(store.publish_lock(repo)):
         update_file(path, lambda text: cluster_issues.add(text, finding, branch, now,
                                                           cfg["reporter"]),
-                    cluster_issues.TEMPLATE, slots=cluster_issues.SLOTS)
+                    cluster_issues.TEMPLATE, adopt=adopter(cluster_issues.SLOTS))
     return path
 
 
@@ -171,5 +172,5 @@ def adopt_files(repo: Path, cfg: Config) -> list[str]:
         for path, slots in files:
             if path.is_file():
                 # the blocks keep what adoption took in until the first run writes them
-                update_file(path, [], slots=slots, told=told)
+                update_file(path, [], adopt=adopter(slots), told=told)
     return told

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from gates.publish import headline
-from gates.publish.blocks import MARK, Block, begin, end, newline
+from gates.publish.blocks import MARK, Adopter, Block, begin, end, newline
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -143,6 +143,16 @@ def adopt(text: str, slots: Sequence[Block]) -> Adoption:
             out += [f"{begin(name)}{nl}{end(name)}{nl}" for name in after[j]]
     result.text = "".join(out)
     return result
+
+
+def adopter(slots: Sequence[Block]) -> Adopter:
+    """For `blocks.update_file`: adopt a file that has no gates blocks yet."""
+    def run(text: str) -> tuple[str, Callable[[str, str, str], list[str]]] | None:
+        if not needed(text):
+            return None
+        a = adopt(text, slots)
+        return a.text, lambda name, before, after: told(name, before, after, a)
+    return run
 
 
 def needed(text: str) -> bool:

@@ -28,6 +28,11 @@ def end(name: str) -> str:
     return f"<!-- gates:end {name} -->"
 
 
+# what adopts a file with no gates blocks: None when there is nothing to adopt, else
+# (the text with the blocks placed, what to tell given (file name, before, after))
+Adopter = Callable[[str], tuple[str, Callable[[str, str, str], list[str]]] | None]
+
+
 @dataclass
 class Block:
     name: str
@@ -157,33 +162,30 @@ def update_file(
     blocks: Sequence[Block] | Callable[[str], Sequence[Block]],
     template: str = "",
     *,
-    slots: Sequence[Block] = (),
+    adopt: Adopter | None = None,
     told: list[str] | None = None,
 ) -> list[str]:
     """Write `blocks` into `path` under a lock, atomically; create it from `template`.
 
     `blocks` may be a function of the file's current text (for blocks that carry
-    state, read and rewritten under the same lock). With `slots` (the blocks the
-    file holds, with their `meaning`), a file with no gates markers is adopted first
-    (`gates.publish.adopt`); what adoption did to a file that existed is appended
-    to `told`. Returns warnings about damaged markers that were repaired, each
-    naming the file."""
-    from gates.publish import adopt  # adopt builds on this module
-
+    state, read and rewritten under the same lock). `adopt` (see
+    `gates.publish.adopt.adopter`) first places the blocks in a file that has none
+    yet; what it did to a file that existed is appended to `told`. Returns warnings
+    about damaged markers that were repaired, each naming the file."""
     with locked(lock_for(path)):
         existed = path.exists()
         text = (path.read_bytes().decode("utf-8", errors="surrogateescape") if existed
                 else template)
         old = text
-        adoption = adopt.adopt(text, slots) if slots and adopt.needed(text) else None
-        if adoption:
-            text = adoption.text
+        adopted = adopt(text) if adopt else None
+        if adopted:
+            text = adopted[0]
         warnings: list[str] = []
         for b in blocks(text) if callable(blocks) else blocks:
             text, w = apply(text, b)
             warnings += [f"{path.name}: {x}" for x in w]
         if text != old or not existed:
             atomic_write(path, text.encode("utf-8", errors="surrogateescape"))
-        if adoption and existed and told is not None:
-            told += adopt.told(path.name, old, text, adoption)
+        if adopted and existed and told is not None:
+            told += adopted[1](path.name, old, text)
     return warnings
