@@ -94,7 +94,18 @@ def _metas(body: str) -> Iterable[dict[str, Any]]:
             continue
         if isinstance(meta, dict) and isinstance(meta.get("fp"), str):
             meta.setdefault("branches", [])
-            yield meta
+            yield _regrouped(meta)
+
+
+def _regrouped(meta: dict[str, Any]) -> dict[str, Any]:
+    """An issue an older gates wrote, one per line, under the key of its problem: the
+    next run brings its lines together instead of resolving it and opening another."""
+    if "places" not in meta and meta.get("rule") != "gate-error" and meta.get("gate"):
+        where = str(meta.get("location") or "")
+        meta["fp"] = problems.key(str(meta["gate"]), str(meta.get("rule", "")), where,
+                                  str(meta.get("message", "")))
+        meta["places"] = [where] if where else []
+    return meta
 
 
 def _error_finding(gate: str, reason: str, branch: str) -> Finding:

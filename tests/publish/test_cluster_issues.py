@@ -83,3 +83,23 @@ def test_the_same_rule_in_two_files_or_with_two_messages_is_two_issues() -> None
     v.results[0].findings += [other, worded]
     open_, _ = cluster_issues.update({}, [], v, "t1")
     assert sorted(len(i.meta["places"]) for i in open_.values()) == [1, 1, 2]
+
+
+def test_issues_an_older_gates_wrote_per_line_become_the_one_issue_of_their_problem() -> None:
+    # what gates wrote before issues were grouped: one issue per line, keyed per finding
+    old = _float_gst(38, 39)
+    blocks = []
+    for f in old.results[0].findings:
+        issue = cluster_issues.Issue({"fp": f.fingerprint, "first": "t0", "last": "t0",
+                                      "branches": [old.branch],
+                                      "gate": f.gate, "rule": f.rule, "severity": "high",
+                                      "location": f.location, "message": f.message})
+        blocks.append(cluster_issues._render_open(issue, "gates", "⚠️"))
+    text = "<!-- gates:begin issues-high -->\n" + "\n".join(blocks) + \
+        "\n<!-- gates:end issues-high -->\n"
+    open_, resolved = cluster_issues.parse(text)
+    open_, resolved = cluster_issues.update(open_, resolved, _float_gst(38, 39, 40), "t1")
+    assert resolved == [] and len(open_) == 1
+    (issue,) = open_.values()
+    assert issue.meta["first"] == "t0"
+    assert issue.meta["places"] == [f"src/payments.ts:{n}" for n in (38, 39, 40)]
