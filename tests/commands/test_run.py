@@ -452,21 +452,3 @@ def test_a_base_that_moves_during_a_run_changes_neither_policy_nor_base(
     lint = {g["gate"]: g for g in verdict_of(repo, "walnut/b")["gates"]}["lint"]
     assert lint["status"] == "fail" and lint["findings"][0]["rule"] == "F401"
 
-
-def test_a_shallow_clone_is_one_line_naming_the_fix_and_exit_2(repo: GitRepo,
-                                                               tmp_path: Path) -> None:
-    for i in range(3):
-        repo.commit({"app/core.py": f"V = {i}\n"}, f"main {i}")
-    repo.git("branch", "walnut/x", "HEAD~2")
-    repo.git("checkout", "-q", "walnut/x")
-    repo.commit({"app/x.py": "X = 1\n"}, "WALNUT: work")
-    repo.git("checkout", "-q", "main")
-    clone = tmp_path / "ci-checkout"  # what actions/checkout makes without fetch-depth: 0
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch",
-                    f"file://{repo.path}", str(clone)], check=True, timeout=120)
-    res = run_gates("run", "--branch", "walnut/x", cwd=clone)
-    assert res.returncode == 2, res.stdout + res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr
-    assert "shallow" in lines[0] and "git fetch --unshallow" in lines[0]
-    assert "fetch-depth: 0" in lines[0] and "unrelated histories" not in lines[0]
