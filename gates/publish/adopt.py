@@ -53,7 +53,7 @@ def _lines(text: str) -> list[str]:
 
 def _headings(lines: Sequence[str]) -> list[tuple[int, str]]:
     """(line index, heading text) of every ATX heading outside fenced code; the title
-    (a first heading of level 1) is not a section."""
+    (a first heading of level 1 with every other heading below it) is not a section."""
     out: list[tuple[int, int, str]] = []
     fence: str | None = None
     for i, line in enumerate(lines):
@@ -68,8 +68,8 @@ def _headings(lines: Sequence[str]) -> list[tuple[int, str]]:
         m = _HEADING.match(line.rstrip("\r\n"))
         if m:
             out.append((i, len(m.group(1)), m.group(2)))
-    if out and out[0][1] == 1:
-        out = out[1:]
+    if out and out[0][1] == 1 and all(level > 1 for _, level, _ in out[1:]):
+        out = out[1:]  # the document's title (when every section is below it)
     return [(i, t) for i, _, t in out]
 
 
@@ -184,7 +184,7 @@ def told(name: str, before: str, after: str, adoption: Adoption) -> list[str]:
         out.append(f"{name}: no section of its own for "
                    + ", ".join(f"{b.name} (wanted a heading like {b.heading!r})"
                                for b in adoption.unmatched)
-                   + ": those blocks are at the end of the file")
+                   + ": those blocks go at the end of the file")
     diff = difflib.unified_diff(_shown(before).splitlines(), _shown(after).splitlines(),
                                 f"{name} (before)", f"{name} (adopted by gates)", n=1,
                                 lineterm="")

@@ -52,6 +52,14 @@ def test_words_inside_other_words_and_the_title_are_not_sections() -> None:
     assert a.text == text
 
 
+def test_a_file_of_level_1_sections_has_no_title_to_skip() -> None:
+    text = "# 🚨 Critical\n*None*\n\n# ⚠️ High\n\n# 📜 Resolved\n"
+    a = adopt.adopt(text, cluster_issues.SLOTS)
+    assert a.placed == {"issues-critical": "🚨 Critical", "issues-high": "⚠️ High",
+                        "issues-resolved": "📜 Resolved"}
+    assert cut(a.text) == text.replace("*None*\n", "")
+
+
 def test_headings_and_placeholders_in_fenced_code_are_left_alone() -> None:
     text = ("# Issues\n\n## How to report\n\n```markdown\n### 🚨 Critical\n*None currently "
             "reported*\n**Overall Status**: x\n```\n\n### 🚨 Critical\n*None currently reported*\n")
