@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from gates.publish import cluster_issues
-from gates.publish.blocks import names
+from gates.publish.blocks import names, read
 from tests.conftest import GitRepo, run_gates
 
 ISSUES = """\
@@ -120,10 +120,10 @@ def section_of(text: str, name: str) -> str:
     return _HEADING.findall(before)[-1]
 
 
-def _cluster(repo: GitRepo) -> None:
+def _cluster(repo: GitRepo, **more: str) -> None:
     repo.commit({"CLUSTER_ISSUES.md": ISSUES, "CLUSTER_STATUS.md": STATUS,
                  "AGENT_STATUS_IRONWOOD.md": AGENT}, "coordination files of the cluster")
-    repo.branch("ironwood/payments", {"app/pay.py": PAY}, "IRONWOOD: totals")
+    repo.branch("ironwood/payments", {"app/pay.py": PAY, **more}, "IRONWOOD: totals")
 
 
 def _fix(repo: GitRepo, source: str) -> None:
@@ -133,7 +133,8 @@ def _fix(repo: GitRepo, source: str) -> None:
 
 
 def test_the_first_run_adopts_the_files_and_later_runs_touch_only_blocks(repo: GitRepo) -> None:
-    _cluster(repo)
+    # problems of two priorities: an undefined name (medium), `== None` on three lines (low)
+    _cluster(repo, **{"app/notes.py": "print(total_due)\n"})
     res = run_gates("run", "--branch", "ironwood/payments", "--gate", "lint", cwd=repo.path)
     assert res.returncode == 1, res.stdout + res.stderr
     # it says so, and shows what it did: the placeholder taken into the block
@@ -161,6 +162,12 @@ def test_the_first_run_adopts_the_files_and_later_runs_touch_only_blocks(repo: G
     assert "**Overall Status**: 🔴 1 branch blocked by " \
         f"{len(open_)} problem{'s' if len(open_) != 1 else ''} (gates)" in issues
     assert "**Cluster Health**: 🔴 1 branch blocked" in issues
+    assert len(open_) == 2
+    for bucket, where in (("medium", "app/notes.py:1"), ("low", "app/pay.py")):
+        body = read(issues, f"issues-{bucket}") or ""
+        assert "lint: `" in body and f"in `{where}" in body, (bucket, body)
+    for bucket in ("critical", "high"):
+        assert read(issues, f"issues-{bucket}") == "_No open issues from gates._"
 
     # three lines of one rule and message in one file: one issue naming the three
     e711 = [i for i in open_.values() if i.meta["rule"] == "E711"]
