@@ -25,8 +25,8 @@ DEFAULT_SELECT = ["E4", "E7", "E9", "F"]
 
 
 def severity_of(code: str | None) -> Severity:
-    if not code or code.startswith("E9"):
-        return Severity.HIGH  # the file does not even parse
+    if not code or code.startswith("E9") or code == "invalid-syntax":
+        return Severity.HIGH  # the file does not even parse (ruff >= 0.12 says invalid-syntax)
     if code.startswith(("F", "S", "B")):
         return Severity.MEDIUM
     return Severity.LOW

@@ -19,9 +19,11 @@ def main(args: argparse.Namespace) -> int:
     build(dest, say=lambda line: console.print(f"  {line}"))  # DemoError: a UserError
     repo = open_repo(dest)
     branches = run.agent_branches(repo)
+    only = run.gate_names(args.gate)
+    names = only or repo.gates.names
     console.print(f"[bold]judging {len(branches)} branches[/] with the gates "
-                  f"{', '.join(repo.gates.names)} (this takes a few minutes on 2 cores)")
-    verdicts = run.judge(repo, branches, run.RunOptions())
+                  f"{', '.join(names)} (this takes a few minutes on 2 cores)")
+    verdicts = run.judge(repo, branches, run.RunOptions(only=only))
     console.print(verdict_table(verdicts))
     for v in verdicts:
         print_reasons(v)

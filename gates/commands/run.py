@@ -31,9 +31,14 @@ def agent_branches(repo: Repo) -> list[str]:
     return out
 
 
+def gate_names(flag: str | None) -> list[str] | None:
+    """`--gate a,b`: the named gates (None when the flag is not given)."""
+    return [g.strip() for g in flag.split(",") if g.strip()] if flag else None
+
+
 @dataclass(frozen=True)
 class RunOptions:
-    """How to judge branches: `gates run`'s flags (`gates demo` takes the defaults)."""
+    """How to judge branches: `gates run`'s flags (`gates demo` takes the defaults and --gate)."""
 
     only: list[str] | None = None  # --gate: only these gates (None: the policy's)
     jobs: int = 0  # gates at once (0: the config's, else the CPU count)
@@ -43,8 +48,7 @@ class RunOptions:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
-        only = [g.strip() for g in args.gate.split(",") if g.strip()] if args.gate else None
-        return cls(only=only, jobs=args.jobs, quiet=args.quiet, fresh=args.fresh,
+        return cls(only=gate_names(args.gate), jobs=args.jobs, quiet=args.quiet, fresh=args.fresh,
                    status_files=not args.no_status)
 
 

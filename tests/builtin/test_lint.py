@@ -9,6 +9,7 @@ import pytest
 
 from gates.builtin.lint import GATE, Lint
 from gates.gate import GateContext
+from gates.model import Severity
 from tests.conftest import GitRepo, gate_context, lint_only, run_gates
 
 
@@ -59,3 +60,13 @@ def test_ignore_noqa_is_part_of_the_cache_salt(repo: GitRepo,
         res = GATE.run(ctx)
     assert [(f.rule, f.path) for f in res.findings] == [("F401", "app/x.py")]
     assert res.metrics["cache"]["hits"] == 0
+
+
+def test_a_file_that_does_not_parse_is_a_high_finding(repo: GitRepo) -> None:
+    """ruff ≥ 0.12 names a syntax error `invalid-syntax` (before: E999 or no code): the
+    file cannot even be imported, so it is high whatever name ruff gives it."""
+    repo.branch("ironwood/broken", {"app/broken.py": "def total(:\n    return 1\n"})
+    with gate_context(repo, "ironwood/broken", GATE) as ctx:
+        res = GATE.run(ctx)
+    found = [f for f in res.findings if f.path == "app/broken.py"]
+    assert found and all(f.severity == Severity.HIGH for f in found), found
