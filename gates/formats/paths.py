@@ -26,6 +26,8 @@ def relative(path: str, root: Path) -> str:
 
 
 def tail(text: str, lines: int = 5) -> str:
-    """The last non-empty `lines` of `text`, for an error message."""
-    kept = [line.rstrip() for line in text.splitlines() if line.strip()]
+    """The last non-empty `lines` of `text`, for an error message (without the frames of
+    a JavaScript stack trace, which say where, not what)."""
+    kept = [line.rstrip() for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("at ")]
     return " | ".join(kept[-lines:])[-600:]

@@ -5,16 +5,20 @@ versions its package.json pins. CI starts without that cache: the first test ins
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gates.filelock import locked
+from gates.gate import Gate, GateContext
+from gates.model import GateResult
 from tests.conftest import GitRepo
 
 PROJECT = Path(__file__).parent / "tsproject"
@@ -72,3 +76,28 @@ def ts_repo(tmp_path: Path, node_modules: Path) -> Iterator[GitRepo]:
                  "gates.toml": only_tool_gates()}, "the tool library, in TypeScript")
     (repo.path / "node_modules").symlink_to(node_modules, target_is_directory=True)
     yield repo
+
+
+def run_tool(repo: GitRepo, branch: str, name: str) -> GateResult:
+    """Run the declared gate `name` on `branch` as a run would (trusted config from
+    main, the config's declared gates in the registry), and return its result."""
+    with tool_context(repo, branch, name) as (gate, ctx):
+        return gate.run(ctx)
+
+
+@contextlib.contextmanager
+def tool_context(repo: GitRepo, branch: str, name: str) -> Iterator[tuple[Gate, GateContext]]:
+    from gates import runner, subject
+    from gates.apptest.app import start
+    from gates.commands.common import open_repo
+    from gates.gate import Workspace
+
+    r = open_repo(repo.path)
+    gate = r.gates.gates[name]
+    subj = subject.resolve(repo.path, branch, r.config["base"], r.config.base_commit)
+    section = r.config.gate(name, gate.defaults)
+    with subject.materialise(repo.path, subj) as (worktree, scratch):
+        ws = Workspace(repo=repo.path, subject=subj, worktree=worktree, scratch=scratch)
+        ctx = runner._context(gate, section, ws, r.config, repo.path / "reports" / "t", start)
+        ctx.deadline = time.monotonic() + float(section["timeout"])
+        yield gate, ctx

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
+from tests.builtin.tool.conftest import run_tool
 from tests.conftest import GitRepo, run_gates
 
 
@@ -39,3 +42,65 @@ def test_a_new_eslint_error_blocks_at_its_line_and_an_existing_one_does_not(ts_r
     eqeqeq = [f for f in eslint["findings"] if f["rule"] == "eqeqeq"]
     assert len(eqeqeq) == 1 and not eqeqeq[0]["new"] and not eqeqeq[0]["blocking"]
     assert gates["tsc"]["status"] == "pass", gates["tsc"]
+
+
+def test_a_new_type_error_blocks_and_the_bases_own_does_not(ts_repo: GitRepo) -> None:
+    card = ts_repo.read("src/components/ToolCard.tsx")
+    # the base already has one type error
+    ts_repo.commit({"src/debt.ts": "export const count: number = \"three\";\n"}, "debt")
+    broken = card.replace("const status = lentTo",
+                          "const size: number = name;\n  const status = lentTo")
+    ts_repo.branch("ironwood/types", {"src/components/ToolCard.tsx": broken})
+    res = run_tool(ts_repo, "ironwood/types", "tsc")
+    found = {(f.rule, f.path, f.line, f.new) for f in res.findings}
+    line = broken.splitlines().index("  const size: number = name;") + 1
+    assert found == {("TS2322", "src/components/ToolCard.tsx", line, True),
+                     ("TS2322", "src/debt.ts", 1, False)}, found
+    assert res.metrics["tools"] == {"tsc": "Version 5.9.3"}
+    # the base's result is kept per tree: the next branch type-checks only its own
+    ts_repo.branch("ironwood/types2", {"src/extra.ts": "export const n: number = 1;\n"})
+    again = run_tool(ts_repo, "ironwood/types2", "tsc")
+    assert again.metrics["cache"] == {"hits": 1, "misses": 1}
+    assert [(f.path, f.new) for f in again.findings] == [("src/debt.ts", False)]
+
+
+def test_an_unchanged_files_eslint_results_come_from_the_cache_on_the_second_branch(
+        ts_repo: GitRepo) -> None:
+    http = ts_repo.read("src/http.ts").replace("return false;", "return false; // no route")
+    ts_repo.branch("ironwood/a", {"src/http.ts": http,
+                                  "src/server.ts": ts_repo.read("src/server.ts") + "\n"})
+    ts_repo.branch("ironwood/b", {"src/http.ts": http,
+                                  "src/components/ToolCard.tsx":
+                                  ts_repo.read("src/components/ToolCard.tsx") + "\n"})
+    first = run_tool(ts_repo, "ironwood/a", "eslint")
+    assert first.metrics["cache"] == {"hits": 0, "misses": 4}
+    second = run_tool(ts_repo, "ironwood/b", "eslint")
+    # src/http.ts: the same blob on both branches, and the same base: from the cache
+    assert second.metrics["cache"] == {"hits": 2, "misses": 2}
+    assert first.findings == [] and second.findings == []
+
+
+def test_an_eslint_crash_is_an_error_not_a_pass(ts_repo: GitRepo) -> None:
+    config = ts_repo.read("eslint.config.js")
+    ts_repo.commit({"eslint.config.js": config.replace('eqeqeq: "error"',
+                                                       '"no-such-rule": "error"')}, "bad config")
+    ts_repo.branch("ironwood/x", {"src/server.ts": ts_repo.read("src/server.ts") + "\n"})
+    res = run_gates("run", "--branch", "ironwood/x", "--no-status", cwd=ts_repo.path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    eslint = verdict_of(ts_repo, "ironwood/x")["eslint"]
+    assert eslint["status"] == "error"
+    assert "eslint failed (exit 2)" in eslint["reason"] and "no-such-rule" in eslint["reason"]
+
+
+def test_a_missing_npx_is_an_error(ts_repo: GitRepo, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"  # git, and nothing of node
+    bin_dir.mkdir()
+    (bin_dir / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    ts_repo.branch("ironwood/x", {"src/server.ts": ts_repo.read("src/server.ts") + "\n"})
+    res = run_gates("run", "--branch", "ironwood/x", "--no-status", cwd=ts_repo.path,
+                    env={"PATH": str(bin_dir)})
+    assert res.returncode == 1, res.stdout + res.stderr
+    gates = verdict_of(ts_repo, "ironwood/x")
+    for name in ("eslint", "tsc"):
+        assert gates[name]["status"] == "error", gates[name]
+        assert "npx is not installed" in gates[name]["reason"]
