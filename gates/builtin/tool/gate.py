@@ -44,6 +44,7 @@ class ToolSection(GateSection):
     link: list[str]
     version: list[str]
     ok_exit: list[int]
+    env: dict[str, str]
 
 
 class ToolGate(BaseGate[ToolSection]):
@@ -64,7 +65,7 @@ class ToolGate(BaseGate[ToolSection]):
         configs = {p: text for p in spec.config_files
                    if (text := git.show(ws.repo, ws.subject.base_commit, p)) is not None}
         version = self.version(ctx)
-        salt = scan.digest(spec.command, spec.format, spec.ok_exit, version,
+        salt = scan.digest(spec.command, spec.format, spec.ok_exit, spec.env, version,
                            sorted(configs.items()), self._link_stamp(ws.repo))
         files = ctx.changed_matching(spec.files)
         if spec.per_file:
@@ -85,11 +86,13 @@ class ToolGate(BaseGate[ToolSection]):
 
     def version(self, ctx: GateContext) -> str:
         """What the tool says its version is (asked from a folder with the `link`s, so
-        that `npx eslint` finds the repo's)."""
+        that `npx eslint` finds the repo's). Remembered for the program's file; a tool
+        in linked folders (node_modules) is asked each run (batches: once)."""
         where = ctx.workspace.scratch / f"tool-{self.name}-probe"
         where.mkdir(parents=True, exist_ok=True)
         self._link(ctx.workspace.repo, where)
-        out = scan.probe(ctx, list(self.spec.version), cwd=where, fresh=not scan.is_collecting())
+        out = scan.probe(ctx, list(self.spec.version), env=dict(self.spec.env), cwd=where,
+                         fresh=bool(self.spec.link) and not scan.is_collecting())
         return out.strip().splitlines()[-1] if out.strip() else ""
 
     def _link_stamp(self, repo: Path) -> list[tuple[str, int]]:
@@ -134,7 +137,7 @@ class ToolGate(BaseGate[ToolSection]):
     def _execute(self, ctx: GateContext, root: Path, paths: Sequence[str]) -> list[Finding]:
         output = root.parent / f"{root.name}.report"
         output.unlink(missing_ok=True)
-        res = ctx.run(self._argv(paths, output), cwd=root)
+        res = ctx.run(self._argv(paths, output), cwd=root, env=dict(self.spec.env))
         return self.read(res, output, root)
 
     def read(self, res: proc.Result, output: Path, root: Path) -> list[Finding]:

@@ -10,7 +10,8 @@ base commit and put beside what the tool checks: its config, a lockfile),
 `link` (folders of the repository's checkout the tool needs, such as
 `node_modules`, linked beside them), `version` (the command that prints the tool's
 version; default: the command's program with `--version`), `ok_exit` (exit codes
-of a run that did its job; default: the format's). `preset` fills in any of those
+of a run that did its job; default: the format's), `env` (variables set for the
+tool, on top of the scrubbed environment). `preset` fills in any of those
 the section leaves out (gates.builtin.tool.presets).
 """
 
@@ -37,6 +38,7 @@ KIND_DEFAULTS: dict[str, Any] = {
     "link": [],
     "version": [],
     "ok_exit": [],
+    "env": {},  # variables for the tool (its own switches: no update check, no telemetry)
 }
 
 # exit codes of a run that did its job, per format (found something or not)
@@ -57,6 +59,7 @@ class Spec:
     link: tuple[str, ...]
     version: tuple[str, ...]
     ok_exit: tuple[int, ...]
+    env: tuple[tuple[str, str], ...] = ()
 
     @property
     def program(self) -> str:
@@ -108,6 +111,9 @@ def resolve(name: str, section: Mapping[str, Any], where: str = "gates.toml") ->
     for key in ("files", "config_files", "link", "version"):
         if not all(isinstance(v, str) and v for v in values[key]):
             raise bad(key, "must be a list of non-empty strings")
+    env = values["env"]
+    if not all(isinstance(v, str) for v in env.values()):
+        raise bad("env", "must be a table of strings")
     for key in ("config_files", "link"):
         for p in values[key]:
             if p.startswith("/") or ".." in p.split("/"):
@@ -116,4 +122,4 @@ def resolve(name: str, section: Mapping[str, Any], where: str = "gates.toml") ->
                 per_file=bool(values["per_file"]), config_files=tuple(values["config_files"]),
                 link=tuple(values["link"]),
                 version=tuple(values["version"] or default_version(command)),
-                ok_exit=tuple(ok_exit))
+                ok_exit=tuple(ok_exit), env=tuple(sorted(env.items())))

@@ -30,6 +30,7 @@ command = ["semgrep", "scan", "--sarif", "--quiet", "--disable-version-check",
            "--metrics=off", "--config", "rules/no-eval.yaml", "{files}"]
 files = ["**/*.py"]
 config_files = ["rules/no-eval.yaml"]
+env = { SEMGREP_ENABLE_VERSION_CHECK = "0", SEMGREP_SEND_METRICS = "off" }
 """ + "".join(f"\n[gates.{g}]\nenabled = false\n"
               for g in ("lint", "security", "secrets", "auth", "api", "e2e", "perf"))
 
