@@ -80,6 +80,8 @@ def _programs(gate: Gate, section: GateSection) -> list[str]:
 
 
 def _cheap_one(root: Path, cfg: Config, gate: Gate, section: GateSection) -> Check | None:
+    if gate.needs_app and not cfg["app"]["command"]:
+        return Check(gate.name, True, "will be skipped: no [app] command in the config")
     env = proc.scrubbed_env(allow=cfg["env_allow"])
     for program in _programs(gate, section):
         try:
