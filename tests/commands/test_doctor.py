@@ -14,7 +14,7 @@ from gates import config as config_mod
 from gates import registry
 from gates.commands import browser
 from gates.errors import UserError
-from tests.builtin.tool.conftest import node_modules, project_files  # noqa: F401 (fixture)
+from tests.builtin.tool.conftest import install_node_modules, project_files
 from tests.conftest import ROOT, GitRepo, run_gates
 
 DEMO_APP = ROOT / "gates" / "demo" / "app"
@@ -38,8 +38,9 @@ def demo_app_repo(tmp_path: Path) -> tuple[GitRepo, str]:
     return repo, (DEMO_APP / "gates.toml").read_text(encoding="utf-8")
 
 
-def test_init_on_the_typescript_project_fits_it_and_doctor_and_run_use_it(
-        tmp_path: Path, node_modules: Path) -> None:
+def test_init_on_the_typescript_project_fits_it_and_doctor_and_run_use_it(tmp_path: Path
+                                                                          ) -> None:
+    node_modules = install_node_modules()
     repo = GitRepo(tmp_path / "ts")
     repo.commit({**project_files(), ".gitignore": "node_modules/\nreports/\n"}, "ts")
     (repo.path / "node_modules").symlink_to(node_modules, target_is_directory=True)

@@ -33,7 +33,11 @@ def project_files() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
-    """ESLint and tsc installed from npm (`npm ci`-like: exact pins, no scripts)."""
+    return install_node_modules()
+
+
+def install_node_modules() -> Path:
+    """ESLint and tsc installed from npm (exact pins, no scripts), once per pin set."""
     if shutil.which("npm") is None:
         pytest.fail("npm is needed for the TypeScript tests (apt-get install npm)")
     manifest = (PROJECT / "package.json").read_bytes()
