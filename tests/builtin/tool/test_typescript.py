@@ -104,3 +104,19 @@ def test_a_missing_npx_is_an_error(ts_repo: GitRepo, tmp_path: Path) -> None:
     for name in ("eslint", "tsc"):
         assert gates[name]["status"] == "error", gates[name]
         assert "npx is not installed" in gates[name]["reason"]
+
+
+def test_run_all_batches_the_per_file_tool_across_branches(ts_repo: GitRepo) -> None:
+    http = ts_repo.read("src/http.ts").replace("return false;", "return false; // no route")
+    ts_repo.branch("ironwood/a", {"src/http.ts": http})
+    ts_repo.branch("walnut/b", {"src/http.ts": http,
+                                "src/server.ts": ts_repo.read("src/server.ts") + "\n"})
+    res = run_gates("run", "--all", "--gate", "eslint", "--no-status", cwd=ts_repo.path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    # the batch scanned each distinct file once (http.ts and server.ts, each branch's
+    # and the base's: 4), before judging; judging read every one from the cache
+    for branch in ("ironwood/a", "walnut/b"):
+        eslint = verdict_of(ts_repo, branch)["eslint"]
+        assert eslint["status"] == "pass"
+        assert eslint["metrics"]["cache"]["misses"] == 0, eslint["metrics"]
+    assert "4 files scanned in" in res.stdout + res.stderr
