@@ -6,6 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
+from gates.gate import GateError
 from tests.builtin.tool.conftest import run_tool
 from tests.conftest import GitRepo, run_gates
 
@@ -120,3 +123,11 @@ def test_run_all_batches_the_per_file_tool_across_branches(ts_repo: GitRepo) -> 
         assert eslint["status"] == "pass"
         assert eslint["metrics"]["cache"]["misses"] == 0, eslint["metrics"]
     assert "4 files scanned in" in res.stdout + res.stderr
+
+
+def test_a_compiler_that_fails_on_its_own_config_is_an_error(ts_repo: GitRepo) -> None:
+    ts_repo.commit({"tsconfig.json": ts_repo.read("tsconfig.json").replace(
+        '"include": ["src"]', '"include": ["source"]')}, "a tsconfig that includes nothing")
+    ts_repo.branch("ironwood/x", {"src/server.ts": ts_repo.read("src/server.ts") + "\n"})
+    with pytest.raises(GateError, match="tsc: TS18003: No inputs were found"):
+        run_tool(ts_repo, "ironwood/x", "tsc")
