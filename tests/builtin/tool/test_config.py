@@ -69,3 +69,18 @@ def test_a_non_zero_exit_with_nothing_reported_is_an_error(repo: GitRepo) -> Non
     repo.branch("ironwood/x", {"app/x.py": "X = 1\n"})
     with pytest.raises(GateError, match="exited 1 but reported nothing"):
         run_tool(repo, "ironwood/x", "t")
+
+
+def test_a_junit_report_written_to_output_is_read_new_against_the_base(repo: GitRepo) -> None:
+    tests = ('[gates.unit]\nkind = "tool"\nformat = "junit"\nper_file = false\n'
+             'files = ["**/*.py"]\ncommand = ["python", "-m", "pytest", "-q", "-p", '
+             '"no:cacheprovider", "--junitxml={output}", "tests"]\n')
+    repo.commit({"gates.toml": tests + OFF, "tests/__init__.py": "",
+                 "tests/test_core.py": "from app.core import answer\n\n\n"
+                                       "def test_answer():\n    assert answer() == 42\n\n\n"
+                                       "def test_known_bug():\n    assert answer() == 41\n"},
+                "tests, one failing already")
+    repo.branch("ironwood/answer", {"app/core.py": "def answer() -> int:\n    return 43\n"})
+    res = run_tool(repo, "ironwood/answer", "unit")
+    found = {(f.extra["test"].rsplit("::", 1)[-1], f.new) for f in res.findings}
+    assert found == {("test_answer", True), ("test_known_bug", False)}, found
