@@ -128,8 +128,8 @@ class ToolGate(BaseGate[ToolSection]):
     def _argv(self, paths: Sequence[str], output: Path) -> list[str]:
         argv: list[str] = []
         for arg in self.spec.command:
-            if arg == FILES:
-                argv += list(paths)
+            if arg == FILES:  # a file the branch names "--config=x.ts" is not an option
+                argv += [f"./{p}" if p.startswith("-") else p for p in paths]
             else:
                 argv.append(arg.replace(OUTPUT, str(output)))
         return argv

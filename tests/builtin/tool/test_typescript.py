@@ -131,3 +131,11 @@ def test_a_compiler_that_fails_on_its_own_config_is_an_error(ts_repo: GitRepo) -
     ts_repo.branch("ironwood/x", {"src/server.ts": ts_repo.read("src/server.ts") + "\n"})
     with pytest.raises(GateError, match="tsc: TS18003: No inputs were found"):
         run_tool(ts_repo, "ironwood/x", "tsc")
+
+
+def test_a_file_named_like_an_option_is_linted_as_a_file(ts_repo: GitRepo) -> None:
+    ts_repo.branch("ironwood/sneaky", {"--config=evil.ts": "const unused = 1;\n",
+                                       "evil.ts": "export default [];\n"})
+    res = run_tool(ts_repo, "ironwood/sneaky", "eslint")
+    assert {(f.rule, f.path) for f in res.findings} == {
+        ("@typescript-eslint/no-unused-vars", "--config=evil.ts")}
