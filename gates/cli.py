@@ -73,6 +73,16 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--gate", metavar="NAMES", help="only these gates (comma-separated)")
     demo.set_defaults(func="demo")
 
+    doctor = sub.add_parser("doctor", help="can each enabled gate run here? (and the fix)",
+                            description="One line per enabled gate: its tools and their "
+                                        "versions, node/npx, a Chromium, the [app] command "
+                                        "starting and answering its health check, the OpenAPI "
+                                        "document, each user logging in. Exit 1 when a gate "
+                                        "cannot run.")
+    _common(doctor)
+    doctor.add_argument("--gate", metavar="NAMES", help="only these gates (comma-separated)")
+    doctor.set_defaults(func="doctor")
+
     cache = sub.add_parser("cache", help="show or clear the result cache")
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--repo", default=".", metavar="DIR")

@@ -75,6 +75,17 @@ TOP: dict[str, Any] = {
 }
 
 
+class Installed(dict[str, Mapping[str, Any]]):
+    """Installed gate -> its defaults (what gate sections are checked against), and
+    `kinds`: kind -> the defaults of the gates a config declares itself
+    (`[gates.<name>] kind = "tool"`, see gates.registry)."""
+
+    def __init__(self, gates: Mapping[str, Mapping[str, Any]],
+                 kinds: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        super().__init__(gates)
+        self.kinds: dict[str, Mapping[str, Any]] = dict(kinds or {})
+
+
 @dataclass
 class Config:
     raw: dict[str, Any]
@@ -179,13 +190,17 @@ def validate(
 ) -> Config:
     values = _check_table(doc, TOP, where)
     gates: dict[str, Any] = {}
+    kinds = gate_defaults.kinds if isinstance(gate_defaults, Installed) else {}
     for name, section in values["gates"].items():
-        if gate_defaults is not None and name not in gate_defaults:
-            known = ", ".join(sorted(gate_defaults))
-            raise ConfigError(f"{where}: unknown gate 'gates.{name}' (installed: {known})")
         if not isinstance(section, dict):
             raise ConfigError(f"{where}: 'gates.{name}' must be a table")
-        schema = {**GATE_COMMON, **((gate_defaults or {}).get(name) or {})}
+        declared = _declared_kind(name, section, gate_defaults, kinds, where)
+        if gate_defaults is not None and name not in gate_defaults and declared is None:
+            known = ", ".join(sorted(gate_defaults))
+            raise ConfigError(f"{where}: unknown gate 'gates.{name}' (installed: {known}; "
+                              f"or declare one with kind = \"tool\")")
+        schema = {**GATE_COMMON, **(declared if declared is not None else
+                                    (gate_defaults or {}).get(name) or {})}
         schema["path_thresholds"] = dict  # globs are free-form keys, even when a gate has some
         if gate_defaults is None:  # gates not known yet: accept their keys as they are
             schema.update({k: ANY for k in section if k not in schema})
@@ -201,6 +216,25 @@ def validate(
         if not isinstance(role, str):
             raise ConfigError(f"{where}: 'agents.{key}' must be a string (the agent's role)")
     return Config(raw=doc, source=source or where, values=values)
+
+
+def _declared_kind(name: str, section: Mapping[str, Any],
+                   gate_defaults: Mapping[str, Mapping[str, Any]] | None,
+                   kinds: Mapping[str, Mapping[str, Any]], where: str) -> Mapping[str, Any] | None:
+    """The defaults of the kind a section declares (`kind = "tool"`), None when it
+    declares none (an installed gate's section)."""
+    kind = section.get("kind")
+    if kind is None:
+        return None
+    if gate_defaults is None:  # gates not known yet: accept any kind
+        return None
+    if gate_defaults.get(name) is not None and "kind" not in gate_defaults[name]:
+        raise ConfigError(f"{where}: 'gates.{name}' is an installed gate; a declared gate "
+                          f"(kind = {kind!r}) needs a name of its own")
+    if not isinstance(kind, str) or kind not in kinds:
+        known = ", ".join(sorted(kinds)) or "none installed"
+        raise ConfigError(f"{where}: 'gates.{name}.kind' is {kind!r} (known kinds: {known})")
+    return kinds[kind]
 
 
 def _check_gate_values(section: Mapping[str, Any], where: str, prefix: str) -> None:

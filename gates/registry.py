@@ -1,16 +1,41 @@
-"""Finds gates through the entry-point group `gates.gates` (built-ins included)."""
+"""Finds gates through the entry-point group `gates.gates` (built-ins included), and
+the kinds of gates a config declares itself through `gates.kinds`.
+
+A kind (`tool`: any command whose output is read as SARIF, ESLint's JSON …) is a
+factory: `kind.defaults` are the keys of a section that declares it, and
+`kind.declare(name, section)` the gate for that section, which raises `ConfigError`
+when the section cannot work. `Registry.declare(config)` adds the config's declared
+gates to the installed ones: from there on they run, report and show on the
+dashboard like any other.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from gates.config import Installed
 from gates.gate import Gate, PluginGate, as_gate
 from gates.model import Trend
 
+if TYPE_CHECKING:
+    from gates.config import Config
+
 GROUP = "gates.gates"
+KINDS = "gates.kinds"
+
+
+@runtime_checkable
+class Kind(Protocol):
+    """A kind of gate a config declares (`kind = "<name>"`)."""
+
+    @property
+    def defaults(self) -> Mapping[str, Any]: ...
+
+    def declare(self, name: str, section: Mapping[str, Any]) -> Gate: ...
+
 # where the built-ins stand in a list of gates (the dashboard's columns): static ones
 # first, perf last. A gate may declare its own `order` (a number: its index here);
 # undeclared others follow, by name. (setuptools sorts entry points by name, so their
@@ -22,12 +47,34 @@ BUILTIN_ORDER = ("lint", "security", "secrets", "auth", "api", "e2e", "perf")
 class Registry:
     gates: dict[str, Gate]
     broken: dict[str, str]  # name -> why it could not be loaded (a gate `error`)
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    declared: tuple[str, ...] = ()  # the gates of `gates` a config declared
 
     @property
-    def defaults(self) -> dict[str, Mapping[str, Any]]:
+    def defaults(self) -> Installed:
         known: dict[str, Mapping[str, Any]] = {n: {} for n in self.broken}
-        known.update({n: g.defaults for n, g in self.gates.items()})
-        return known
+        known.update({n: {**g.defaults, "kind": ""} if n in self.declared else g.defaults
+                      for n, g in self.gates.items()})
+        return Installed(known, {k: {"kind": "", **kind.defaults}
+                                 for k, kind in self.kinds.items()})
+
+    def declare(self, cfg: Config) -> Registry:
+        """This registry and the gates `cfg` declares (`[gates.<name>] kind = ...`);
+        a section that cannot work raises `ConfigError` (one line, exit 2)."""
+        from gates.errors import ConfigError
+
+        gates = dict(self.gates)
+        declared = list(self.declared)
+        for name, section in cfg["gates"].items():
+            kind = section.get("kind")
+            if kind is None or name in self.declared:
+                continue
+            if kind not in self.kinds:
+                raise ConfigError(f"{cfg.source}: 'gates.{name}.kind' is {kind!r} (known "
+                                  f"kinds: {', '.join(sorted(self.kinds)) or 'none'})")
+            gates[name] = self.kinds[kind].declare(name, section)
+            declared.append(name)
+        return Registry(gates, dict(self.broken), dict(self.kinds), tuple(declared))
 
     @property
     def names(self) -> list[str]:
@@ -59,7 +106,15 @@ def load() -> Registry:
             gates[ep.name] = load_entry(ep)
         except BrokenGate as e:
             broken[ep.name] = str(e)
-    return Registry(gates, broken)
+    kinds: dict[str, Kind] = {}
+    for ep in entry_points(group=KINDS):
+        try:
+            kind = ep.load()
+        except Exception:  # a config declaring it: an unknown kind, exit 2
+            continue
+        if isinstance(kind, Kind):
+            kinds[ep.name] = kind
+    return Registry(gates, broken, kinds)
 
 
 class BrokenGate(Exception):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gates import config as config_mod
-from gates import git
+from gates import git, init_detect
 from gates.filelock import atomic_write
 
 LANGUAGES = {
@@ -120,7 +120,8 @@ def _toml_list(items: Sequence[str]) -> str:
 
 
 def gates_toml(base: str, langs: Sequence[str], app: App | None, agent_names: Sequence[str],
-               gate_defaults: Mapping[str, Mapping[str, Any]]) -> str:
+               gate_defaults: Mapping[str, Mapping[str, Any]],
+               root: Path | None = None, files: Sequence[str] = ()) -> str:
     lines = [
         "# The gates policy, written by `gates init`: edit it. It is read from the base",
         "# branch, never from the branch under test. Languages found: "
@@ -138,13 +139,24 @@ def gates_toml(base: str, langs: Sequence[str], app: App | None, agent_names: Se
             f"command = {_toml_list(app.command)}",
             f"health = {_toml_str(app.health)}",
         ]
+        if root is not None and len(app.command) > 2 and app.command[1] == "-m":
+            env, where = init_detect.app_env(root, files, app.command[2].split(".")[0])
+            if env:
+                lines += [f"# found {', '.join(env)} read from the environment in "
+                          f"{', '.join(where[:3])}: test-only values, made up here",
+                          "env = { " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in env.items())
+                          + " }"]
     else:
         lines += [
             "# [app]  # the application under test (auth, api, e2e and perf gates)",
             '# command = ["python", "-m", "myapp", "--host", "{host}", "--port", "{port}"]',
             '# health = "/health"',
         ]
-    if app is not None and app.spec:
+    if root is not None:  # the gates that fit what the repository holds
+        lines += init_detect.render(init_detect.sections(
+            root, files, app=app is not None, spec=app.spec if app else "",
+            installed=gate_defaults))
+    elif app is not None and app.spec:
         for name in sorted(gate_defaults):
             if "spec" in gate_defaults[name]:
                 lines += ["", f"[gates.{name}]", f"spec = {_toml_str(app.spec)}"]
@@ -189,7 +201,8 @@ def write(root: Path, *, force: bool, gate_defaults: Mapping[str, Mapping[str, A
     out: list[Written] = []
 
     text = gates_toml(base, languages(files), guess_app(root, files),
-                      agents([b for b in branch_names if b != base]), gate_defaults)
+                      agents([b for b in branch_names if b != base]), gate_defaults,
+                      root, files)
     config_mod.parse(text, "gates.toml", gate_defaults)  # what we write must load
     out.append(_put(root / "gates.toml", text, force))
 

@@ -95,18 +95,19 @@ def remember(ctx: GateContext, cmd: Sequence[str], output: str,
 
 
 def probe(ctx: GateContext, cmd: Sequence[str], env: Mapping[str, str] | None = None, *,
-          fresh: bool = False) -> str:
+          fresh: bool = False, cwd: Path | None = None) -> str:
     """The output of `cmd` (`ruff --version`, a plugin list …), remembered for the
     program's exact file (path, size, mtime, ctime) in the cache: an upgrade rewrites
     the program, so it asks again; a warm run starts no process for it (`fresh`: ask
-    anyway, and remember the new answer). A failure is a `GateError` (never
-    remembered); a missing program is `proc.ToolMissing`."""
+    anyway, and remember the new answer; `cwd`: where to ask, for a program found
+    from there, like `npx eslint`). A failure is a `GateError` (never remembered); a
+    missing program is `proc.ToolMissing`."""
     if not fresh:
         known = remembered(ctx, cmd, env)
         if known is not None:
             return known
     _, argv = _probe_key(ctx, cmd, env)
-    res = ctx.run(argv, cwd=ctx.workspace.scratch, env=env)
+    res = ctx.run(argv, cwd=cwd or ctx.workspace.scratch, env=env)
     if res.returncode != 0 or not res.stdout.strip():
         name = " ".join([Path(cmd[0]).name, *cmd[1:]])
         raise GateError(f"{name} failed (exit {res.returncode}): {res.output[-300:]}")

@@ -56,6 +56,17 @@ def parse_junit(path: Path) -> list[TestCase]:
     return [_case(tc) for tc in root.iter("testcase")]
 
 
+def parse_junit_text(text: str) -> list[TestCase]:
+    """Every test case of a JUnit XML text (a tool's output); GateError when it is not one."""
+    try:
+        root = ET.fromstring(text)  # nosec B314
+    except ET.ParseError as e:
+        raise GateError(f"the JUnit report is not valid XML: {e}") from None
+    if root.tag not in ("testsuites", "testsuite"):
+        raise GateError(f"the JUnit report's root is <{root.tag}>, not <testsuites>")
+    return [_case(tc) for tc in root.iter("testcase")]
+
+
 def _case(tc: ET.Element) -> TestCase:
     outcome, message, text = "passed", "", ""
     for tag in ("failure", "error", "skipped"):

@@ -11,45 +11,17 @@ an expiry), as bandit's `# nosec` and semgrep's `# nosemgrep` are ignored too.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, ClassVar
 
 from gates import git, scan
 from gates.config import GateSection
+from gates.formats.ruff import parse
 from gates.gate import BaseGate, GateContext, GateError
-from gates.model import Finding, GateResult, Severity, Status
+from gates.model import Finding, GateResult, Status
 
 RUFF_CONFIGS = ("ruff.toml", ".ruff.toml", "pyproject.toml")
 DEFAULT_SELECT = ["E4", "E7", "E9", "F"]
-
-
-def severity_of(code: str | None) -> Severity:
-    if not code or code.startswith("E9") or code == "invalid-syntax":
-        return Severity.HIGH  # the file does not even parse (ruff >= 0.12 says invalid-syntax)
-    if code.startswith(("F", "S", "B")):
-        return Severity.MEDIUM
-    return Severity.LOW
-
-
-def parse(raw: str, root: Path) -> list[Finding]:
-    try:
-        items = json.loads(raw or "[]")
-    except json.JSONDecodeError as e:
-        raise GateError(f"ruff printed something that is not JSON: {e}") from None
-    findings = []
-    for item in items:
-        path = Path(item["filename"])
-        rel = path.relative_to(root).as_posix() if path.is_absolute() else path.as_posix()
-        code = item.get("code")
-        findings.append(Finding(
-            gate="lint", rule=code or "syntax-error", tool="ruff",
-            message=item.get("message", ""), severity=severity_of(code), path=rel,
-            line=(item.get("location") or {}).get("row"),
-            end_line=(item.get("end_location") or {}).get("row"),
-            extra={"url": item["url"]} if item.get("url") else {},
-        ))
-    return findings
 
 
 class LintSection(GateSection):
@@ -123,7 +95,7 @@ class Lint(BaseGate[LintSection]):
         )
         if res.returncode not in (0, 1):
             raise GateError(f"ruff failed (exit {res.returncode}): {res.stderr.strip()[-400:]}")
-        return parse(res.stdout, root.resolve())
+        return parse(res.stdout, root.resolve(), self.name)
 
 
 GATE = Lint()

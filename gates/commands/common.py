@@ -25,7 +25,7 @@ def open_repo(path: str | Path = ".", base: str | None = None) -> Repo:
     root = git.toplevel(Path(path))
     reg = registry.load()
     cfg = trusted_config(root, reg, base)
-    return Repo(root, cfg, reg)
+    return Repo(root, cfg, reg.declare(cfg))  # and the gates the config declares
 
 
 def trusted_config(root: Path, reg: registry.Registry | None, base: str | None) -> Config:

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from functools import partial
 
-from gates import batch, git, policy, publish, runner, subject
+from gates import batch, doctor, git, policy, publish, runner, subject
 from gates.apptest import app
 from gates.commands.common import Repo, open_repo
 from gates.console import LiveProgress, console, err, print_verdicts
@@ -45,6 +45,7 @@ class RunOptions:
     quiet: bool = False
     fresh: bool = False  # reuse no stored pass of an app gate
     status_files: bool = True  # write the coordination files
+    warn: bool = True  # say up front which gates will be `error` (gates doctor's cheap part)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -52,8 +53,20 @@ class RunOptions:
                    status_files=not args.no_status)
 
 
+def warn_up_front(repo: Repo, only: list[str] | None) -> list[doctor.Check]:
+    """The cheap part of `gates doctor`, said before any branch is judged: which gates
+    will be `error` on every branch, why, and the fix."""
+    bad = [c for c in doctor.cheap(repo.root, repo.config, repo.gates, only) if not c.ok]
+    for c in bad:
+        err.print(f"gates: {c.gate} will be error on every branch: {c.said} (fix: {c.fix})",
+                  markup=False, highlight=False)
+    return bad
+
+
 def judge(repo: Repo, branches: list[str], opts: RunOptions) -> list[Verdict]:
     only = opts.only
+    if opts.warn:
+        warn_up_front(repo, only)
     progress = LiveProgress(quiet=opts.quiet)
     verdicts = []
     try:

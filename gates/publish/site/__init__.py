@@ -67,7 +67,8 @@ def _publish(repo: Path, cfg: Config, verdicts: Sequence[Verdict], stale: StaleF
              ) -> Path:
     site = Site.of(repo, cfg)
     reports = site.root
-    gates = registry.load()  # the gates' order and the trends they declare
+    # the gates' order and the trends they declare (the config's own gates too)
+    gates = registry.load().declare(cfg)
     trends = charted(gates.trends)
     with locked(store.publish_lock(repo)):
         entries = index.read(reports / "latest.json")

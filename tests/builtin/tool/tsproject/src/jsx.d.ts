@@ -1,0 +1,6 @@
+// The elements the components may use (a React-style JSX without React).
+declare namespace JSX {
+  interface IntrinsicElements {
+    [name: string]: Record<string, unknown>;
+  }
+}
