@@ -15,7 +15,9 @@ process. This module uses Locust as a library:
         others hold between two tasks. Switching rounds is instant; nobody logs in
         again. Every request's response time, name and outcome is recorded from
         `env.events.request` into OUT/samples.csv, a summary of the rounds into
-        OUT/run.json. With `workers` > 0, Locust's own master/worker mode on
+        OUT/run.json. After the schedule, the spec's "extend" adds pairs of rounds
+        while an endpoint lacks the requests its p95 verdict needs but would get them
+        within the time budget (`_more`). With `workers` > 0, Locust's own master/worker mode on
         loopback: this process is the master (`create_master_runner`), the
         workers are subprocesses (below), told each round by a custom message;
         they send their samples with their stats reports (`report_to_master`).
