@@ -59,6 +59,7 @@ ROUND_MESSAGE = "gates_round"
 EXIT_ERROR = 3
 NOTHING_AFTER = 4  # rounds without a single request: the run is hopeless
 READY_TIMEOUT = 60.0  # for every user's on_start, before the first round
+REACH_SLACK = 0.8  # an endpoint projected to reach 80 % of its p95 requests is waited for
 
 
 class DriverError(Exception):
@@ -259,11 +260,13 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _more(samples: list[dict[str, Any]], rounds: list[dict[str, Any]],
           extend: dict[str, Any], requests: int) -> bool:
-    """Another pair of rounds? Yes while some endpoint has fewer than `tail` successful
-    requests on a side but would reach it within the time `budget` (measured seconds
-    of load) at the rate so far; no once the budget or `max_requests` is spent. An
-    endpoint too rare to reach it in the budget is not waited for: its p95 is
-    reported inconclusive."""
+    """Another pair of rounds? Yes while all requests together have fewer than `tail`
+    successful ones on a side (without them the run cannot judge any tail: spend the
+    budget), or some endpoint has fewer but would reach `tail` within the time
+    `budget` (measured seconds of load) at the rate so far, give or take
+    `REACH_SLACK`; no once the budget or `max_requests` is spent. An endpoint too
+    rare to reach it in the budget is not waited for: its p95 is reported
+    inconclusive."""
     from gates.builtin.perf.stats import OVERALL, normalise_name
 
     first = int(extend.get("measured_from", 0))
@@ -279,11 +282,11 @@ def _more(samples: list[dict[str, Any]], rounds: list[dict[str, Any]],
             for key in (f"{s['method']} {normalise_name(s['name'])}", OVERALL):
                 side = counts.setdefault(key, {})
                 side[s["target"]] = side.get(s["target"], 0) + 1
-    for side in counts.values():
+    for key, side in counts.items():
         n = min(side.get("base", 0), side.get("branch", 0))
-        if n < tail <= n * budget / elapsed:
+        if n < tail and (key == OVERALL or n * budget / elapsed >= REACH_SLACK * tail):
             return True
-    return False
+    return not counts  # nothing measured yet: the hopeless-round check decides
 
 
 def _wait_for_go(path: Path, timeout: float = GO_TIMEOUT) -> dict[str, Any]:
