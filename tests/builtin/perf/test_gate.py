@@ -321,3 +321,12 @@ def test_on_start_runs_once_per_user_before_the_rounds(tmp_path: Path) -> None:
     logins = [s for s in samples if ",login," in s]
     assert len(logins) == 2 * 6  # users × targets, each once, outside the measured rounds
     assert all(s.split(",")[1] in ("-1", "0") for s in logins)
+
+
+def test_a_time_budget_beyond_the_timeout_is_refused(tmp_path: Path) -> None:
+    repo = perf_repo(tmp_path, "max_duration = 280\ntimeout = 300")
+    repo.branch("walnut/docs", {"NOTES.md": "# notes\n"})
+    with gate_context(repo, "walnut/docs", GATE) as ctx, pytest.raises(
+            GateError, match=r"max_duration 280s \(\+ warm-up\) does not fit the gate's "
+                             r"timeout of 300s"):
+        GATE.run(ctx)
