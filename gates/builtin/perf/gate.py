@@ -17,7 +17,8 @@ distributions (`gates.builtin.perf.stats`) per endpoint and overall, and reports
   `gates.builtin.perf.stats`);
 - `p95-inconclusive` (info, does not block): an endpoint with too few requests for
   a p95 verdict, and the run length that would give it one. A run too small to
-  judge the tail of all requests together is `error`, never a pass;
+  judge the tail of all requests together is `error`, never a pass (unless it
+  found a regression anyway: then that blocks);
 - budgets on the branch alone, overall or per endpoint (`endpoints` table):
   `p95_ms`, `p99_ms`, `fail_ratio`, `min_rps` (0 = no budget). A budget the base
   misses as well is existing debt (`new = false`).
@@ -188,7 +189,9 @@ class Perf(BaseGate[PerfSection]):
         comps = stats.compare(samples, rounds)
         flags = stats.judge(comps, rule(cfg))
         overall = comps[stats.OVERALL].shifts["p95"]
-        if overall.verdict == stats.INCONCLUSIVE:
+        if overall.verdict == stats.INCONCLUSIVE and not any(flags.values()):
+            # a slower median is a verdict of its own; without one, a run that cannot
+            # judge any tail is not a pass
             raise GateError("too few requests to judge the tail at all: overall p95 "
                             f"{overall.why}; {report.remedy(comps[stats.OVERALL], cfg)}")
         config = {k: cfg[k] for k in Perf.defaults if k != "timeout"}
