@@ -3,9 +3,9 @@
 Both apps run at once on loopback ports; the load alternates between them in
 short rounds (base, branch, branch, base, …) after a short warm-up of each, so
 the machine's noise hits both alike. The run is sized for the tail it judges:
-after `duration`, the driver adds round pairs while an endpoint still lacks
-`p95_min_samples` requests a side and would reach them within `max_duration`
-(or until `max_requests`). The repo's locustfile (of the merge result,
+after `duration`, the driver adds round pairs while all requests together, or an
+endpoint that would get there within `max_duration`, still lack `p95_min_samples`
+requests a side (up to `max_duration` and `max_requests`). The repo's locustfile (of the merge result,
 the same one for both) runs in a subprocess, `gates.builtin.perf.driver`, which uses Locust
 as a library and records every request. This gate then compares the two
 distributions (`gates.builtin.perf.stats`) per endpoint and overall, and reports
