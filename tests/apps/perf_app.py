@@ -1,6 +1,7 @@
 """A small HTTP app for the perf gate's tests: stdlib only, keep-alive, one knob per endpoint.
 
-`/api/search?q=` sleeps SEARCH_MS (a branch makes it slower), `/api/fast` answers at
+`/api/search?q=` sleeps SEARCH_MS (a branch makes it slower), and every TAIL_EVERY-th
+search TAIL_MS more (a tail: p95 moves, the median does not), `/api/fast` answers at
 once, `/api/items/<id>` does a little work, `/api/boom` fails when FAIL_EVERY > 0,
 and with CRASH the process ends after 50 requests (an app that dies under load).
 """
@@ -13,10 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 SEARCH_MS = 4.0
+TAIL_EVERY = 0
+TAIL_MS = 0.0
 FAIL_EVERY = 0
 CRASH = False
 ITEMS = {i: {"id": i, "name": f"tool {i}"} for i in range(1, 101)}
-COUNT = {"n": 0}
+COUNT = {"n": 0, "search": 0}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,7 +48,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200 if item else 404, item or {"error": "not found"})
         if url.path == "/api/search":
             q = parse_qs(url.query).get("q", [""])[0]
-            time.sleep(SEARCH_MS / 1000)
+            COUNT["search"] += 1
+            tail = TAIL_EVERY and COUNT["search"] % TAIL_EVERY == 0
+            time.sleep((SEARCH_MS + (TAIL_MS if tail else 0.0)) / 1000)
             return self._send(200, [v for v in ITEMS.values() if q in v["name"]][:10])
         if url.path == "/api/boom":
             if FAIL_EVERY and COUNT["n"] % FAIL_EVERY == 0:

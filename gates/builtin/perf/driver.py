@@ -15,7 +15,9 @@ process. This module uses Locust as a library:
         others hold between two tasks. Switching rounds is instant; nobody logs in
         again. Every request's response time, name and outcome is recorded from
         `env.events.request` into OUT/samples.csv, a summary of the rounds into
-        OUT/run.json. With `workers` > 0, Locust's own master/worker mode on
+        OUT/run.json. After the schedule, the spec's "extend" adds pairs of rounds
+        while an endpoint lacks the requests its p95 verdict needs but would get them
+        within the time budget (`_more`). With `workers` > 0, Locust's own master/worker mode on
         loopback: this process is the master (`create_master_runner`), the
         workers are subprocesses (below), told each round by a custom message;
         they send their samples with their stats reports (`report_to_master`).
@@ -57,6 +59,7 @@ ROUND_MESSAGE = "gates_round"
 EXIT_ERROR = 3
 NOTHING_AFTER = 4  # rounds without a single request: the run is hopeless
 READY_TIMEOUT = 60.0  # for every user's on_start, before the first round
+REACH_SLACK = 0.8  # an endpoint projected to reach 80 % of its p95 requests is waited for
 
 
 class DriverError(Exception):
@@ -202,14 +205,18 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         env.events.request.add_listener(_recorder(samples, floor, hosts))
 
     cap = int(spec.get("max_requests_per_round") or 0)
-    rounds = []
+    rounds: list[dict[str, Any]] = []
     stopped_early = None
     total = int(spec["users"]) * len(hosts)
     runner.start(total, float(spec["spawn_rate"]))
     try:
         if not workers:  # logins and other on_start work are done before any round
             _wait_ready(floor, total, float(spec.get("ready_timeout", READY_TIMEOUT)))
-        for i, (label, seconds) in enumerate(spec["schedule"]):
+        schedule = [(str(label), float(seconds)) for label, seconds in spec["schedule"]]
+        extend = spec.get("extend") or {}
+        i = 0
+        while i < len(schedule):
+            label, seconds = schedule[i]
             floor.give(label, i)
             if workers:
                 runner.send_message(ROUND_MESSAGE, {"label": label, "round": i})
@@ -224,6 +231,11 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             if why:  # the verdict is `error` anyway: say so now, not after the whole run
                 stopped_early = why
                 break
+            i += 1
+            if i == len(schedule) and extend and _more(samples, rounds, extend, _count(runner)):
+                k = (len(schedule) - int(extend.get("measured_from", 0))) // 2  # ABBA on
+                pair = ("base", "branch") if k % 2 == 0 else ("branch", "base")
+                schedule += [(t, float(extend["round_seconds"])) for t in pair]
         floor.close()
         if workers:
             runner.send_message(ROUND_MESSAGE, {"label": "", "round": -1})
@@ -244,6 +256,37 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             "user_classes": [c.__name__ for c in user_classes], "workers": len(workers),
             "requests": len(samples), "failures_by_locust": failures, "exceptions": exceptions,
             "stopped_early": stopped_early}
+
+
+def _more(samples: list[dict[str, Any]], rounds: list[dict[str, Any]],
+          extend: dict[str, Any], requests: int) -> bool:
+    """Another pair of rounds? Yes while all requests together have fewer than `tail`
+    successful ones on a side (without them the run cannot judge any tail: spend the
+    budget), or some endpoint has fewer but would reach `tail` within the time
+    `budget` (measured seconds of load) at the rate so far, give or take
+    `REACH_SLACK`; no once the budget or `max_requests` is spent. An endpoint too
+    rare to reach it in the budget is not waited for: its p95 is reported
+    inconclusive."""
+    from gates.builtin.perf.stats import OVERALL, normalise_name
+
+    first = int(extend.get("measured_from", 0))
+    elapsed = sum(r["seconds"] for r in rounds[first:])
+    budget, tail = float(extend["budget"]), int(extend["tail"])
+    if elapsed + 2 * float(extend["round_seconds"]) > budget + 1e-6 or elapsed <= 0:
+        return False
+    if extend.get("max_requests") and requests >= int(extend["max_requests"]):
+        return False
+    counts: dict[str, dict[str, int]] = {}
+    for s in samples:
+        if s["ok"] and s["round"] >= first:
+            for key in (f"{s['method']} {normalise_name(s['name'])}", OVERALL):
+                side = counts.setdefault(key, {})
+                side[s["target"]] = side.get(s["target"], 0) + 1
+    for key, side in counts.items():
+        n = min(side.get("base", 0), side.get("branch", 0))
+        if n < tail and (key == OVERALL or n * budget / elapsed >= REACH_SLACK * tail):
+            return True
+    return not counts  # nothing measured yet: the hopeless-round check decides
 
 
 def _wait_for_go(path: Path, timeout: float = GO_TIMEOUT) -> dict[str, Any]:

@@ -2,15 +2,23 @@
 
 Both apps run at once on loopback ports; the load alternates between them in
 short rounds (base, branch, branch, base, …) after a short warm-up of each, so
-the machine's noise hits both alike. The repo's locustfile (of the merge result,
+the machine's noise hits both alike. The run is sized for the tail it judges:
+after `duration`, the driver adds round pairs while all requests together, or an
+endpoint that would get there within `max_duration`, still lack `p95_min_samples`
+requests a side (up to `max_duration` and `max_requests`). The repo's locustfile (of the merge result,
 the same one for both) runs in a subprocess, `gates.builtin.perf.driver`, which uses Locust
 as a library and records every request. This gate then compares the two
 distributions (`gates.builtin.perf.stats`) per endpoint and overall, and reports
 (`gates.builtin.perf.report`: findings, perf.json, the chart, the summary's table):
 
-- `latency-regression`: the branch is slower than the base (p95 ratio over
-  `p95_regression`, and significant both over the requests and over the round
-  pairs, Holm-corrected over the endpoints: see `gates.builtin.perf.stats`);
+- `latency-regression`: the branch is slower than the base at the median or at
+  p95 (the lower end of the ratio's 95 % interval above `median_regression` /
+  `p95_regression`, and the round pairs agree, Holm-corrected: see
+  `gates.builtin.perf.stats`);
+- `p95-inconclusive` (info, does not block): an endpoint with too few requests for
+  a p95 verdict, and the run length that would give it one. A run too small to
+  judge the tail of all requests together is `error`, never a pass (unless it
+  found a regression anyway: then that blocks);
 - budgets on the branch alone, overall or per endpoint (`endpoints` table):
   `p95_ms`, `p99_ms`, `fail_ratio`, `min_rps` (0 = no budget). A budget the base
   misses as well is existing debt (`new = false`).
@@ -44,6 +52,7 @@ from gates.gate import BaseGate, GateContext, GateError
 from gates.model import GateResult, Status, Trend
 
 OUTPUT_TAIL = 1500
+STARTUP_ALLOWANCE = 60.0  # seconds of a run that are not load: apps, Locust, report
 
 
 class PerfSection(GateSection):
@@ -57,7 +66,10 @@ class PerfSection(GateSection):
     warmup: float
     max_requests: int
     workers: int
+    max_duration: float
+    median_regression: float
     p95_regression: float
+    p95_min_samples: int
     alpha: float
     min_delta_ms: float
     min_samples: int
@@ -81,15 +93,18 @@ class Perf(BaseGate[PerfSection]):
         "locustfile": "locustfile.py",
         "users": 10,  # concurrent Locust users against one target
         "spawn_rate": 50.0,  # users started per second
-        "duration": 12.0,  # seconds of measured load, both targets together
+        "duration": 12.0,  # seconds of measured load, both targets together (at least)
+        "max_duration": 60.0,  # … at most, when more rounds are needed for p95 verdicts
         "rounds": 12,  # alternating rounds (even): each target gets rounds/2 of them
         "warmup": 1.0,  # seconds of unmeasured load per target before the rounds
         "max_requests": 50000,  # cap over the whole run (0: none)
         "workers": 0,  # >0: Locust master + this many worker processes
-        "p95_regression": 0.2,  # branch p95 / base p95 - 1 above this … (and below:)
-        "alpha": 0.01,  # … with a Mann–Whitney p-value under this, is a regression
-        "min_delta_ms": 2.0,  # … and at least this many ms slower at p95
-        "min_samples": 30,  # fewer successful requests per target: not compared
+        "median_regression": 0.2,  # the ratio's interval above 1 + this at p50 …
+        "p95_regression": 0.2,  # … or at p95,
+        "alpha": 0.01,  # … the round pairs agreeing at this level (Holm),
+        "min_delta_ms": 2.0,  # … and at least this many ms slower: a regression
+        "min_samples": 30,  # fewer successful requests per target: median inconclusive
+        "p95_min_samples": 300,  # … p95 inconclusive (15 requests above the p95)
         "p95_ms": 0.0,  # budgets of the branch, overall (0: none)
         "p99_ms": 0.0,
         "fail_ratio": 0.01,
@@ -120,6 +135,10 @@ class Perf(BaseGate[PerfSection]):
             "schedule": schedule, "users": cfg["users"], "spawn_rate": cfg["spawn_rate"],
             "max_requests_per_round": cfg["max_requests"] // len(schedule)
             if cfg["max_requests"] else 0,
+            "extend": {"round_seconds": cfg["duration"] / cfg["rounds"],
+                       "budget": max(cfg["max_duration"], cfg["duration"]),
+                       "tail": cfg["p95_min_samples"], "max_requests": cfg["max_requests"],
+                       "measured_from": 2 if cfg["warmup"] > 0 else 0},
             "workers": cfg["workers"], "master_port": free_port() if cfg["workers"] else 0,
         }
         ctx.artifacts.mkdir(parents=True, exist_ok=True)
@@ -168,9 +187,13 @@ class Perf(BaseGate[PerfSection]):
         if info.get("stopped_early"):
             raise GateError(f"the load test stopped early: {info['stopped_early']}")
         comps = stats.compare(samples, rounds)
-        flags = stats.regressions(
-            comps, p95_regression=cfg["p95_regression"], alpha=cfg["alpha"],
-            min_delta_ms=cfg["min_delta_ms"], min_samples=cfg["min_samples"])
+        flags = stats.judge(comps, rule(cfg))
+        overall = comps[stats.OVERALL].shifts["p95"]
+        if overall.verdict == stats.INCONCLUSIVE and not any(flags.values()):
+            # a slower median is a verdict of its own; without one, a run that cannot
+            # judge any tail is not a pass
+            raise GateError("too few requests to judge the tail at all: overall p95 "
+                            f"{overall.why}; {report.remedy(comps[stats.OVERALL], cfg)}")
         config = {k: cfg[k] for k in Perf.defaults if k != "timeout"}
         (ctx.artifacts / "perf.json").write_text(json.dumps(
             report.perf_json(comps, flags, info, config, changed), indent=2, allow_nan=False),
@@ -235,9 +258,25 @@ def _pin_group(pgid: int, cpus: list[int]) -> None:
                     os.sched_setaffinity(int(task.name), cpus)
 
 
+def rule(cfg: dict[str, Any]) -> stats.Rule:
+    return stats.Rule(**{k: cfg[k] for k in (
+        "median_regression", "p95_regression", "alpha", "min_delta_ms", "min_samples",
+        "p95_min_samples")})
+
+
 def _check_config(cfg: dict[str, Any]) -> None:
     if cfg["rounds"] < 2 or cfg["rounds"] % 2:
         raise GateError("[gates.perf] rounds must be an even number ≥ 2")
+    if cfg["median_regression"] <= 0 or cfg["p95_regression"] <= 0 or not 0 < cfg["alpha"] < 1:
+        raise GateError("[gates.perf] median_regression and p95_regression must be > 0, "
+                        "alpha between 0 and 1")
+    if cfg["p95_min_samples"] < 20 or cfg["min_samples"] < 2:
+        raise GateError("[gates.perf] p95_min_samples must be ≥ 20, min_samples ≥ 2")
+    budget = max(cfg["max_duration"], cfg["duration"]) + 2 * cfg["warmup"]
+    if budget + STARTUP_ALLOWANCE > cfg["timeout"]:
+        raise GateError(f"[gates.perf] max_duration {cfg['max_duration']:g}s (+ warm-up) does "
+                        f"not fit the gate's timeout of {cfg['timeout']:g}s with "
+                        f"{STARTUP_ALLOWANCE:.0f}s to start the apps: raise timeout")
     if cfg["users"] < 1 or cfg["duration"] <= 0 or cfg["spawn_rate"] <= 0 or cfg["workers"] < 0:
         raise GateError("[gates.perf] users, spawn_rate and duration must be > 0, workers ≥ 0")
     for name, budget in cfg["endpoints"].items():

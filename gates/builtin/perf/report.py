@@ -22,7 +22,42 @@ CHART = "perf/latency.svg"  # the chart's artifact, relative to the run's report
 
 def findings(comps: dict[str, Comparison], flags: dict[str, bool], cfg: dict[str, Any]
              ) -> list[Finding]:
-    return _regressions(comps, flags) + _budgets(comps, cfg)
+    return _regressions(comps, flags) + _budgets(comps, cfg) + _inconclusive(comps, cfg)
+
+
+STAT_NAMES = {"p50": "median", "p95": "p95"}
+
+
+def remedy(c: Comparison, cfg: dict[str, Any]) -> str:
+    """What run would give `c` a p95 verdict: its request rate so far, scaled."""
+    need = max(int(cfg["p95_min_samples"]), int(cfg["min_samples"]))
+    rate = min(c.base.rps * (1 - c.base.fail_ratio), c.branch.rps * (1 - c.branch.fail_ratio))
+    if rate <= 0:
+        return "no successful requests to size a run from"
+    seconds = 2 * need / rate  # both targets' rounds
+    return (f"at {rate:.1f} successful requests/s a side, {seconds:.0f} s of measured load "
+            f"would judge it (max_duration ≥ {seconds:.0f}, within the timeout), or more "
+            "users / less think time in the locustfile")
+
+
+def _inconclusive(comps: dict[str, Comparison], cfg: dict[str, Any]) -> list[Finding]:
+    """Endpoints whose p95 (or median) had too few requests: said, never passed silently.
+    Info: it does not block — the tail of all requests together is judged (the gate
+    is `error` if even that is inconclusive), and so is each endpoint's median."""
+    out = []
+    for k, c in comps.items():
+        open_ = [n for n, sh in c.shifts.items() if sh.verdict == stats.INCONCLUSIVE]
+        if not open_ or k == OVERALL:
+            continue
+        what = " and ".join(STAT_NAMES[n] for n in open_)
+        out.append(Finding(
+            gate="perf", rule="p95-inconclusive", severity=Severity.INFO, tool="locust",
+            fingerprint=_fp("p95-inconclusive", k),
+            message=(f"`{k}`: {what} inconclusive ({c.shifts[open_[0]].why}); "
+                     f"{remedy(c, cfg)}"),
+            extra={"endpoint": k, "statistics": open_, "requests": c.ok_counts},
+        ))
+    return out
 
 
 def perf_json(comps: dict[str, Comparison], flags: dict[str, bool], info: dict[str, Any],
@@ -34,6 +69,10 @@ def perf_json(comps: dict[str, Comparison], flags: dict[str, bool], info: dict[s
         "rounds": info["rounds"], "warmup_rounds": info["warmup_rounds"],
         "locustfile_changed": changed, "cpus": info.get("cpus"),
         "config": config,
+        "rule": {k: config[k] for k in ("median_regression", "p95_regression", "alpha",
+                                         "min_delta_ms", "min_samples", "p95_min_samples")},
+        "measured_seconds": round(sum(r["seconds"] for r in
+                                      info["rounds"][info["warmup_rounds"]:]), 3),
         "overall": {**overall.to_json(), "regression": flags[OVERALL]},
         "endpoints": {k: {**c.to_json(), "regression": flags[k]}
                       for k, c in comps.items() if k != OVERALL},
@@ -90,6 +129,10 @@ def _p(v: float | None) -> str:
     return "—" if v is None else (f"{v:.1e}" if v < 0.001 else f"{v:.3f}")
 
 
+def _interval(ci: tuple[float, float] | None) -> str:
+    return "—" if ci is None else f"[×{ci[0]:.2f}, ×{ci[1]:.2f}]"
+
+
 def _regressions(comps: dict[str, Comparison], flags: dict[str, bool]) -> list[Finding]:
     keys = [k for k, bad in flags.items() if bad and k != OVERALL]
     if not keys and flags[OVERALL]:
@@ -98,16 +141,19 @@ def _regressions(comps: dict[str, Comparison], flags: dict[str, bool]) -> list[F
     for k in keys:
         c = comps[k]
         what = "overall" if k == OVERALL else f"`{k}`"
+        moved = "; ".join(
+            f"{STAT_NAMES[n]} {_ms(getattr(c.base, n))} → {_ms(getattr(c.branch, n))} "
+            f"(×{_x(sh.ratio)}, 95 % interval {_interval(sh.ci)}, p = {_p(sh.p_rounds)} over "
+            f"{sh.pairs} round pairs)" for n, sh in c.shifts.items() if n in c.decided_by)
         out.append(Finding(
             gate="perf", rule="latency-regression", severity=Severity.HIGH, tool="locust",
             fingerprint=_fp("latency-regression", k),
-            message=(f"{what} is slower than on the base: p95 {_ms(c.base.p95)} → "
-                     f"{_ms(c.branch.p95)} (×{_x(c.ratio['p95'])}), p50 ×{_x(c.ratio['p50'])}; "
-                     f"Mann–Whitney p = {_p(c.p_value)} over {c.base.count} vs "
-                     f"{c.branch.count} requests, p = {_p(c.p_rounds)} over "
-                     f"{c.pairs} round pairs"),
-            extra={"endpoint": k, "ratio": c.ratio, "p_value": c.p_value,
-                   "p_rounds": c.p_rounds,
+            message=(f"{what} is slower than on the base: {moved}; over {c.base.count} vs "
+                     f"{c.branch.count} requests (Mann–Whitney p = {_p(c.p_value)})"),
+            extra={"endpoint": k, "decided_by": c.decided_by, "ratio": c.ratio,
+                   "p_value": c.p_value,
+                   "shifts": {n: sh.to_json() for n, sh in c.shifts.items()},
+                   "base_p50_ms": _r(c.base.p50), "branch_p50_ms": _r(c.branch.p50),
                    "base_p95_ms": _r(c.base.p95), "branch_p95_ms": _r(c.branch.p95)},
         ))
     return out
@@ -176,7 +222,8 @@ def chart(samples: list[Sample], measured: set[int], comps: dict[str, Comparison
                             and s.target == t and (k == OVERALL or s.endpoint == k)])
                for t in stats.TARGETS}
         c = comps[k]
-        ratio = f" — p95 ×{c.ratio['p95']:.2f}" if c.ratio["p95"] is not None else ""
+        ratio = " — " + ", ".join(f"{STAT_NAMES[n]} ×{sh.ratio:.2f}" for n, sh in
+                                  c.shifts.items() if sh.ratio is not None)
         panels.append(Panel(title=f"{'all requests' if k == OVERALL else k}{ratio}",
                             base=stats.ecdf(lat["base"]),
                             branch=stats.ecdf(lat["branch"]), flagged=flags[k]))
@@ -186,12 +233,17 @@ def chart(samples: list[Sample], measured: set[int], comps: dict[str, Comparison
 def sections(comps: dict[str, Comparison], flags: dict[str, bool], changed: bool,
              info: dict[str, Any]) -> list[Section]:
     n = len(info["rounds"]) - info["warmup_rounds"]
+    seconds = sum(r["seconds"] for r in info["rounds"][info["warmup_rounds"]:])
     workers = (f" after a warm-up of each, {info.get('workers')} Locust workers"
                if info.get("workers") else " after a warm-up of each")
     out: list[Section] = [
         Paragraph([plain(f"Base and branch side by side: {n} alternating rounds{workers} "
-                         "(Locust "), plain(info.get("locust", "?")),
-                   plain("). Latencies of successful requests.")]),
+                         f"({seconds:.0f} s of measured load; Locust "),
+                   plain(info.get("locust", "?")),
+                   plain("). Latencies of successful requests. An endpoint is slower when "
+                         "the lower end of the 95 % interval of its median or p95 ratio is "
+                         "above the threshold and the round pairs agree (p); inconclusive: "
+                         "too few requests for that statistic.")]),
         _table(comps, flags),
         Chart(CHART, "response times, base vs branch"),
     ]
@@ -212,17 +264,25 @@ def _table(comps: dict[str, Comparison], flags: dict[str, bool]) -> Table:
             lambda v: f"{v:.1f}")
         return [plain(f"{fmt(b)} → {fmt(r)}")]
 
+    def shift(c: Comparison, stat: str) -> list[Text]:
+        sh = c.shifts[stat]
+        if sh.verdict == stats.INCONCLUSIVE:
+            return [Text("inconclusive", mark="warn"), plain(f" ({sh.why})")]
+        text = f"×{_x(sh.ratio)} {_interval(sh.ci)} p={_p(sh.p_rounds)}"
+        return [Text(text, strong=True)] if sh.verdict == stats.SLOWER else [plain(text)]
+
     rows = []
     for k, c in comps.items():
         name = Text("overall", strong=True) if k == OVERALL else code(k)
-        ratio = "—" if c.ratio["p95"] is None else f"{c.ratio['p95']:.2f}"
+        decided = " + ".join(STAT_NAMES[n] for n in c.decided_by)
         rows.append([
             [name], [plain(f"{c.base.count} / {c.branch.count}")],
             [plain(f"{c.base.failures} / {c.branch.failures}")],
-            cell(c, "p50"), cell(c, "p95"), cell(c, "p99"), cell(c, "rps"), [plain(ratio)],
-            [plain(f"{_p(c.p_value)} / {_p(c.p_rounds)}")],
-            [Text("slower", mark="warn")] if flags[k] else [],
+            cell(c, "p50"), shift(c, "p50"), cell(c, "p95"), shift(c, "p95"), cell(c, "p99"),
+            cell(c, "rps"),
+            [Text(f"slower ({decided})", mark="warn")] if flags[k] else [],
         ])
-    return Table(["Endpoint", "Requests base / branch", "Failures", "p50 ms", "p95 ms",
-                  "p99 ms", "rps", "p95 ×", "p requests / rounds", ""], rows,
-                 numeric=[False, *[True] * 8, False])
+    return Table(["Endpoint", "Requests base / branch", "Failures", "p50 ms",
+                  "median × [95 % interval] p pairs", "p95 ms", "p95 × [95 % interval] p pairs",
+                  "p99 ms", "rps", "verdict"], rows,
+                 numeric=[False, True, True, True, False, True, False, True, True, False])

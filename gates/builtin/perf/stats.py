@@ -1,25 +1,34 @@
 """Statistics of the perf gate: per-request latencies of base and branch, compared.
 
 Samples come from alternating rounds (base, branch, branch, base, …), so the
-machine's noise hits both targets alike. A branch is *slower* on an endpoint
-when all of these hold:
+machine's noise hits both targets alike. Two statistics of every endpoint are
+judged, each on its own (`judge`): the median (what most users wait) and p95
+(the tail). The branch is *slower* at a statistic when all of these hold:
 
-- its p95 is more than `p95_regression` (a ratio, 0.2 = 20 %) above the base's,
-  and at least `min_delta_ms` above it (sub-millisecond wobble is not a finding);
-- a one-sided Mann–Whitney U test says its latencies are stochastically greater
-  than the base's with p < `alpha` (`p_value`, over the requests);
-- and so does a one-sided paired t-test over the round pairs, on the log ratio
-  of the branch's to the base's round median (`p_rounds`). Requests of one round
-  share that round's machine noise (another process hogging a core for a
-  second), so they are not independent: the request-level test alone would call
-  such a burst significant. The pair-level test measures how much the pairs
-  disagree and asks whether the branch is slower by more than that.
+- the shift is practically relevant and real: the lower end of a bootstrap 95 %
+  confidence interval of the ratio branch / base (`shift_ci`: round pairs
+  resampled, then the requests within each round, so a noisy round weighs as
+  much as it should) is above 1 + `median_regression` (median) or
+  1 + `p95_regression` (p95); and the statistic is at least `min_delta_ms`
+  slower (sub-millisecond wobble is not a finding);
+- the paired rounds agree: a one-sided paired t-test over the round pairs, on the
+  log ratio of the branch's to the base's round median (round p95 for the
+  tail), says the branch is slower with p < `alpha`. Requests of one round share
+  that round's machine noise (another process hogging a core for a second), so
+  they are not independent: only this test knows how much the pairs disagree.
+  The p-values are held to `alpha` with Holm's correction over every
+  (endpoint, statistic) judged: many endpoints must not mean many chances for noise.
 
-The p-values are held to `alpha` with Holm's correction over the endpoints
-compared (`regressions`): many endpoints must not mean many chances for noise.
+A statistic needs enough requests to be judged at all: `min_samples` per side for
+the median, `p95_min_samples` for p95 (400 by default: 20 requests above the p95
+on each side, where a distribution-free 95 % interval of the p95 spans about
+p93–p97; with 110 requests it spans p91–p99 and rests on five or six requests).
+Fewer is `inconclusive`, never a silent pass: the gate reports it and says how
+much longer a run would make it conclusive.
 
-Also reported: the ratios of p50, p95, p99 and throughput, and a bootstrap 95 %
-confidence interval of the ratio of medians.
+Also reported: the ratios of p50, p95, p99 and throughput, and a one-sided
+Mann–Whitney U p-value over the requests (for reference: it calls a single noisy
+round significant, so it decides nothing).
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ TARGETS = ("base", "branch")
 BOOTSTRAP_ROUNDS = 1000
 BOOTSTRAP_MAX = 4000  # samples per side used by the bootstrap
 ROUND_MIN = 5  # successful requests a round needs for its median to count
+ROUND_MIN_TAIL = 10  # … for its p95 to count
+STATS = {"p50": 50.0, "p95": 95.0}  # the statistics judged, and their percentiles
+SLOWER, NOT_SLOWER, INCONCLUSIVE = "slower", "not slower", "inconclusive"
 
 _PLACEHOLDER = re.compile(r"^(\[[^\]]*\]|\{[^}]*\}|<[^>]*>)$")  # `[words]`, `{id}`, `<q>`
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}|[0-9a-fA-F]{24,})$")
@@ -71,23 +83,49 @@ class Stats:
 
 
 @dataclass
+class Shift:
+    """One statistic (p50 or p95) of one endpoint, base against branch."""
+
+    stat: str
+    ratio: float | None  # branch / base
+    ci: tuple[float, float] | None  # bootstrap 95 % interval of the ratio
+    p_rounds: float | None  # paired t over the round pairs' log ratios, one-sided
+    pairs: int  # round pairs with enough requests on both sides for this statistic
+    verdict: str = INCONCLUSIVE  # SLOWER, NOT_SLOWER or INCONCLUSIVE, set by `judge`
+    why: str = ""  # one line: what decided
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ci"] = list(self.ci) if self.ci else None
+        return data
+
+
+@dataclass
 class Comparison:
     endpoint: str
     base: Stats
     branch: Stats
     ratio: dict[str, float | None]
     p_value: float | None  # Mann–Whitney U over the requests, one-sided "greater"
-    p_rounds: float | None  # Welch's t over log medians of the rounds, one-sided
-    ci_median_ratio: tuple[float, float] | None
+    shifts: dict[str, Shift]  # "p50", "p95"
     round_medians: dict[str, list[float]]
-    pairs: int  # round pairs with enough requests on both sides
     first_error: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok_counts(self) -> int:
+        """Successful requests of the side that has fewer."""
+        return min(self.base.count - self.base.failures, self.branch.count - self.branch.failures)
+
+    @property
+    def decided_by(self) -> list[str]:
+        return [k for k, sh in self.shifts.items() if sh.verdict == SLOWER]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         for t in TARGETS:
             data[t]["fail_ratio"] = round(getattr(self, t).fail_ratio, 6)
-        data["ci_median_ratio"] = list(self.ci_median_ratio) if self.ci_median_ratio else None
+        data["shifts"] = {k: sh.to_json() for k, sh in self.shifts.items()}
+        data["decided_by"] = self.decided_by
         return data
 
 
@@ -210,18 +248,49 @@ def welch_greater(a: np.ndarray, b: np.ndarray) -> float:
     return t_sf(t, df)
 
 
-def bootstrap_ratio_ci(branch: np.ndarray, base: np.ndarray, q: float = 50,
-                       rounds: int = BOOTSTRAP_ROUNDS, level: float = 0.95, seed: int = 0
-                       ) -> tuple[float, float] | None:
-    """Percentile-bootstrap CI of percentile_q(branch) / percentile_q(base)."""
+def _weighted_percentile(sorted_values: np.ndarray, weights: np.ndarray, q: float
+                         ) -> np.ndarray:
+    """Row by row: the q-th percentile of `sorted_values` weighted by a row of `weights`."""
+    cum = np.cumsum(weights, axis=1, dtype=np.float64)
+    total = cum[:, -1]
+    idx = (cum < (q / 100.0 * total)[:, None]).sum(axis=1)
+    out = sorted_values[np.minimum(idx, sorted_values.size - 1)]
+    return np.where(total > 0, out, np.nan)
+
+
+def shift_ci(branch: np.ndarray, branch_rounds: np.ndarray, base: np.ndarray,
+             base_rounds: np.ndarray, pairs: Sequence[tuple[int, int]], q: float,
+             rounds: int = BOOTSTRAP_ROUNDS, level: float = 0.95, seed: int = 0
+             ) -> tuple[float, float] | None:
+    """Bootstrap interval of percentile_q(branch) / percentile_q(base), two-stage: the
+    round pairs are resampled (a pair's two rounds together: they share the machine's
+    noise of that moment), then the requests within each round (Poisson weights).
+    A round in no pair counts once. `*_rounds` give each latency's round."""
     if branch.size < 2 or base.size < 2:
         return None
     rng = np.random.default_rng(seed)
-    a = rng.choice(branch, BOOTSTRAP_MAX, replace=False) if branch.size > BOOTSTRAP_MAX else branch
-    b = rng.choice(base, BOOTSTRAP_MAX, replace=False) if base.size > BOOTSTRAP_MAX else base
-    qa = np.percentile(rng.choice(a, (rounds, a.size)), q, axis=1)
-    qb = np.percentile(rng.choice(b, (rounds, b.size)), q, axis=1)
-    ratios = qa / np.maximum(qb, 1e-9)
+    pair_of = {}
+    for i, (b, r) in enumerate(pairs):
+        pair_of[("base", b)] = i
+        pair_of[("branch", r)] = i
+    k = max(len(pairs), 1)
+    drawn = (rng.multinomial(k, [1.0 / k] * k, size=rounds) if pairs
+             else np.ones((rounds, 1), dtype=np.int64))
+    picks = np.hstack([drawn, np.ones((rounds, 1), dtype=np.int64)])  # k: rounds in no pair
+    qs = []
+    for target, values, labels in (("branch", branch, branch_rounds), ("base", base, base_rounds)):
+        if values.size > BOOTSTRAP_MAX:
+            keep = rng.choice(values.size, BOOTSTRAP_MAX, replace=False)
+            values, labels = values[keep], labels[keep]
+        order = np.argsort(values, kind="mergesort")
+        values, labels = values[order], labels[order]
+        column = np.array([pair_of.get((target, int(r)), k) for r in labels])
+        weights = picks[:, column] * rng.poisson(1.0, (rounds, values.size))
+        qs.append(_weighted_percentile(values, weights, q))
+    ratios = qs[0] / np.maximum(qs[1], 1e-9)
+    ratios = ratios[np.isfinite(ratios)]
+    if not ratios.size:
+        return None
     lo, hi = np.percentile(ratios, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
     return round(float(lo), 4), round(float(hi), 4)
 
@@ -261,7 +330,7 @@ def _ratio(a: float, b: float) -> float | None:
 def compare(samples: Iterable[Sample], rounds: Sequence[dict[str, Any]]
             ) -> dict[str, Comparison]:
     """Per endpoint and OVERALL; `rounds` are the measured rounds (warm-up left out):
-    dicts with round, target, seconds."""
+    dicts with round, target, seconds. The verdicts are `judge`'s."""
     measured = {r["round"] for r in rounds}
     seconds = {t: sum(r["seconds"] for r in rounds if r["target"] == t) for t in TARGETS}
     pairs = round_pairs(rounds)
@@ -281,59 +350,94 @@ def compare(samples: Iterable[Sample], rounds: Sequence[dict[str, Any]]
                 first_error[key].setdefault(s.target, s.error)
     out = {}
     for key in sorted(lat, key=lambda k: (k != OVERALL, k)):
-        arrays = {t: np.array([x for r in lat[key][t].values() for x in r]) for t in TARGETS}
+        by_round = lat[key]
+        arrays = {t: np.array([x for r in by_round[t].values() for x in r]) for t in TARGETS}
+        labels = {t: np.array([r for r, v in by_round[t].items() for _ in v], dtype=int)
+                  for t in TARGETS}
         stats = {t: summarise(arrays[t], fails[key][t], seconds[t]) for t in TARGETS}
-        med = {t: {r: float(np.median(v)) for r, v in lat[key][t].items() if len(v) >= ROUND_MIN}
-               for t in TARGETS}
-        paired = [(med["base"][b], med["branch"][r]) for b, r in pairs
-                  if b in med["base"] and r in med["branch"]]
         base, branch = stats["base"], stats["branch"]
+        shifts = {}
+        for name, q in STATS.items():
+            least = ROUND_MIN if q == 50 else ROUND_MIN_TAIL
+            per = {t: {r: percentile(np.array(v), q) for r, v in by_round[t].items()
+                       if len(v) >= least} for t in TARGETS}
+            paired = [(per["base"][b], per["branch"][r]) for b, r in pairs
+                      if b in per["base"] and r in per["branch"]]
+            shifts[name] = Shift(
+                stat=name, ratio=_ratio(getattr(branch, name), getattr(base, name)),
+                ci=shift_ci(arrays["branch"], labels["branch"], arrays["base"], labels["base"],
+                            pairs, q),
+                p_rounds=rounds_test(paired), pairs=len(paired))
+        med = {t: {r: float(np.median(v)) for r, v in by_round[t].items() if len(v) >= ROUND_MIN}
+               for t in TARGETS}
         out[key] = Comparison(
             endpoint=key, base=base, branch=branch,
             ratio={"p50": _ratio(branch.p50, base.p50), "p95": _ratio(branch.p95, base.p95),
                    "p99": _ratio(branch.p99, base.p99), "rps": _ratio(branch.rps, base.rps)},
             p_value=mann_whitney_greater(arrays["branch"], arrays["base"]),
-            p_rounds=rounds_test(paired),
-            ci_median_ratio=bootstrap_ratio_ci(arrays["branch"], arrays["base"]),
+            shifts=shifts,
             round_medians={t: [round(med[t][r], 3) for r in sorted(med[t])] for t in TARGETS},
-            pairs=len(paired), first_error=dict(first_error[key]),
+            first_error=dict(first_error[key]),
         )
     return out
 
 
-def comparable(c: Comparison, min_samples: int) -> bool:
-    ok_base, ok_branch = c.base.count - c.base.failures, c.branch.count - c.branch.failures
-    return (min(ok_base, ok_branch) >= min_samples and c.ratio["p95"] is not None
-            and c.p_value is not None and c.p_rounds is not None)
+@dataclass(frozen=True)
+class Rule:
+    """What counts as slower (the [gates.perf] keys of the same names)."""
+
+    median_regression: float = 0.2
+    p95_regression: float = 0.2
+    alpha: float = 0.01
+    min_delta_ms: float = 2.0
+    min_samples: int = 30
+    p95_min_samples: int = 400
+
+    def threshold(self, stat: str) -> float:
+        return self.median_regression if stat == "p50" else self.p95_regression
+
+    def needs(self, stat: str) -> int:
+        return self.min_samples if stat == "p50" else max(self.p95_min_samples,
+                                                           self.min_samples)
 
 
-def is_regression(c: Comparison, *, p95_regression: float, alpha: float, min_delta_ms: float,
-                  min_samples: int) -> bool:
-    """One comparison on its own, at level `alpha`."""
-    if not comparable(c, min_samples):
-        return False
-    assert c.ratio["p95"] is not None and c.p_value is not None and c.p_rounds is not None
-    return bool(c.ratio["p95"] - 1 > p95_regression
-                and c.branch.p95 - c.base.p95 >= min_delta_ms
-                and max(c.p_value, c.p_rounds) < alpha)
-
-
-def regressions(comps: dict[str, Comparison], *, p95_regression: float, alpha: float,
-                min_delta_ms: float, min_samples: int) -> dict[str, bool]:
-    """Every endpoint (and OVERALL) judged with Holm's correction over the m comparisons
-    that have enough requests: with ten endpoints, noise alone would otherwise find a
-    "significant" one in one run out of ten."""
-    tested = sorted((k for k, c in comps.items() if comparable(c, min_samples)),
-                    key=lambda k: max(comps[k].p_value or 1.0, comps[k].p_rounds or 1.0))
-    flags = dict.fromkeys(comps, False)
-    for i, k in enumerate(tested):
-        level = alpha / (len(tested) - i)
-        c = comps[k]
-        if max(c.p_value or 1.0, c.p_rounds or 1.0) >= level:
-            break  # Holm: stop at the first hypothesis that is not rejected
-        flags[k] = is_regression(c, p95_regression=p95_regression, alpha=level,
-                                 min_delta_ms=min_delta_ms, min_samples=min_samples)
-    return flags
+def judge(comps: dict[str, Comparison], rule: Rule) -> dict[str, bool]:
+    """Sets every shift's verdict; returns endpoint (and OVERALL) -> slower at either
+    statistic. The paired-rounds p-values of every (endpoint, statistic) with enough
+    requests form one family, held to `alpha` by Holm's step-down."""
+    family = []
+    for k, c in comps.items():
+        for name, sh in c.shifts.items():
+            need = rule.needs(name)
+            if c.ok_counts < need:
+                sh.verdict = INCONCLUSIVE
+                sh.why = f"{c.ok_counts} requests on the smaller side, {need} needed"
+            elif sh.ratio is None or sh.ci is None or sh.p_rounds is None:
+                sh.verdict = INCONCLUSIVE
+                sh.why = f"only {sh.pairs} round pair(s) with enough requests"
+            else:
+                family.append((sh.p_rounds, k, name))
+    family.sort()
+    holm_open = True
+    for i, (p, k, name) in enumerate(family):
+        c, sh = comps[k], comps[k].shifts[name]
+        level = rule.alpha / (len(family) - i)
+        holm_open = holm_open and p < level
+        assert sh.ci is not None and sh.ratio is not None
+        bar = 1 + rule.threshold(name)
+        delta = getattr(c.branch, name) - getattr(c.base, name)
+        if not holm_open:
+            sh.verdict, sh.why = NOT_SLOWER, f"round pairs p = {p:.2g} ≥ {level:.2g} (Holm)"
+        elif sh.ci[0] <= bar:
+            sh.verdict = NOT_SLOWER
+            sh.why = f"interval's lower end ×{sh.ci[0]:.2f} ≤ ×{bar:.2f}"
+        elif delta < rule.min_delta_ms:
+            sh.verdict, sh.why = NOT_SLOWER, f"{delta:.2f} ms < min_delta_ms"
+        else:
+            sh.verdict = SLOWER
+            sh.why = (f"interval [×{sh.ci[0]:.2f}, ×{sh.ci[1]:.2f}] above ×{bar:.2f}, "
+                      f"round pairs p = {p:.2g}")
+    return {k: bool(c.decided_by) for k, c in comps.items()}
 
 
 def ecdf(values: np.ndarray, points: int = 200) -> list[tuple[float, float]]:

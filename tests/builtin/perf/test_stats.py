@@ -45,13 +45,21 @@ def test_mann_whitney_sees_a_shift_and_not_noise() -> None:
     assert ps.mann_whitney_greater(np.array([1.0]), base) is None
 
 
-def test_bootstrap_interval_of_the_ratio_of_medians() -> None:
+def test_bootstrap_interval_of_a_ratio_over_round_pairs() -> None:
     rng = np.random.default_rng(2)
+    pairs = [(2 * i, 2 * i + 1) for i in range(10)]
+    labels = np.repeat(np.arange(10) * 2, 200)
     base = rng.lognormal(np.log(10), 0.3, 2000)
-    lo, hi = ps.bootstrap_ratio_ci(rng.lognormal(np.log(20), 0.3, 2000), base)
+    lo, hi = ps.shift_ci(rng.lognormal(np.log(20), 0.3, 2000), labels + 1, base, labels, pairs, 50)
     assert 1.8 < lo < 2.0 < hi < 2.2
-    lo, hi = ps.bootstrap_ratio_ci(rng.permutation(base), base)
+    lo, hi = ps.shift_ci(rng.permutation(base), labels + 1, base, labels, pairs, 95)
     assert lo < 1 < hi
+    # rounds that differ by ±30 % (a busy machine): the interval is as wide as that noise,
+    # where one over the requests alone would be narrow
+    noisy = base * np.repeat(np.exp(rng.normal(0, 0.3, 10)), 200)
+    lo, hi = ps.shift_ci(noisy, labels + 1, base, labels, pairs, 50)
+    assert hi - lo > 0.25
+    assert ps.shift_ci(base[:1], labels[:1], base, labels, pairs, 50) is None
 
 
 def test_pairs_test_weighs_the_noise_between_pairs() -> None:
@@ -89,9 +97,8 @@ def samples(rng: np.random.Generator, branch_ms: dict[str, float], noise: float 
     return out
 
 
-def flagged(comps: dict[str, ps.Comparison]) -> set[str]:
-    flags = ps.regressions(comps, p95_regression=0.2, alpha=0.01, min_delta_ms=2.0,
-                           min_samples=30)
+def flagged(comps: dict[str, ps.Comparison], **rule: float) -> set[str]:
+    flags = ps.judge(comps, ps.Rule(**{"p95_min_samples": 300, **rule}))  # type: ignore[arg-type]
     return {k for k, bad in flags.items() if bad}
 
 
@@ -102,18 +109,67 @@ def test_a_slow_endpoint_is_flagged_by_name() -> None:
     c = comps["GET /api/tools?q="]
     assert c.ratio["p95"] == pytest.approx(2.0, rel=0.15) and c.p_value < 1e-10
     assert c.base.rps == pytest.approx(150.0) and len(c.round_medians["branch"]) == 6
-    assert c.pairs == 6
+    assert c.shifts["p50"].pairs == c.shifts["p95"].pairs == 6
+    assert c.decided_by == ["p50", "p95"] and c.shifts["p50"].ci[0] > 1.2
     fast = comps["GET /api/fast"]
     assert fast.branch.failures == 1 and fast.first_error == {"branch": "HTTPError: 500"}
 
 
-def test_a_twenty_percent_slowdown_blocks_on_a_quiet_machine() -> None:
+def test_a_thirty_percent_slowdown_blocks_on_a_quiet_machine() -> None:
+    # the interval's lower end must clear ×1.2: a 30 % shift on a quiet machine does
     rng = np.random.default_rng(4)
-    comps = ps.compare(samples(rng, {"GET /api/tools?q=": 10.0, "GET /api/fast": 3.0},
+    comps = ps.compare(samples(rng, {"GET /api/tools?q=": 10.4, "GET /api/fast": 3.0},
                                round_jitter=0.02), ROUNDS)
     c = comps["GET /api/tools?q="]
-    assert 1.2 < c.ratio["p95"] < 1.35
+    assert 1.2 < c.ratio["p50"] < 1.4
     assert "GET /api/tools?q=" in flagged(comps)
+
+
+def tailed(rng: np.random.Generator, ms: float, tail_ms: float, share: float,
+           n: int) -> np.ndarray:
+    x = rng.lognormal(np.log(ms), 0.1, n)
+    return np.where(rng.random(n) < share, x + tail_ms, x)
+
+
+def two_sided(rng: np.random.Generator, base: dict[str, float], branch: dict[str, float],
+              per_round: int = 75) -> list[Sample]:
+    out = []
+    for r in ROUNDS:
+        kw = base if r["target"] == "base" else branch
+        out += [Sample(r["target"], r["round"], "GET /api/search", float(x), True)
+                for x in tailed(rng, n=per_round, **kw)]  # type: ignore[arg-type]
+    return out
+
+
+def test_a_median_only_regression_blocks() -> None:
+    # 10 % of the requests take 40 ms more on both sides: p95 barely moves, the median doubles
+    rng = np.random.default_rng(11)
+    comps = ps.compare(two_sided(rng, {"ms": 4.0, "tail_ms": 40.0, "share": 0.1},
+                                 {"ms": 8.0, "tail_ms": 40.0, "share": 0.1}), ROUNDS)
+    c = comps["GET /api/search"]
+    assert c.ratio["p95"] < 1.2 and "GET /api/search" in flagged(comps)
+    assert c.decided_by == ["p50"] and c.shifts["p95"].verdict == ps.NOT_SLOWER
+
+
+def test_a_tail_only_regression_blocks() -> None:
+    rng = np.random.default_rng(12)
+    comps = ps.compare(two_sided(rng, {"ms": 4.0, "tail_ms": 0.0, "share": 0.0},
+                                 {"ms": 4.0, "tail_ms": 30.0, "share": 0.1}), ROUNDS)
+    c = comps["GET /api/search"]
+    assert "GET /api/search" in flagged(comps)
+    assert c.decided_by == ["p95"] and c.shifts["p50"].verdict == ps.NOT_SLOWER
+
+
+def test_too_few_requests_for_p95_are_inconclusive_not_a_pass() -> None:
+    rng = np.random.default_rng(13)
+    comps = ps.compare(two_sided(rng, {"ms": 4.0, "tail_ms": 0.0, "share": 0.0},
+                                 {"ms": 4.0, "tail_ms": 30.0, "share": 0.1}), ROUNDS)
+    flags = ps.judge(comps, ps.Rule(p95_min_samples=1000))  # 450 a side
+    c = comps["GET /api/search"]
+    assert not flags["GET /api/search"]
+    assert c.shifts["p95"].verdict == ps.INCONCLUSIVE
+    assert c.shifts["p95"].why == "450 requests on the smaller side, 1000 needed"
+    assert c.shifts["p50"].verdict == ps.NOT_SLOWER
 
 
 def test_noise_alone_does_not_block() -> None:
@@ -143,6 +199,8 @@ def test_too_few_samples_are_not_compared() -> None:
     comps = ps.compare(samples(rng, {"GET /api/tools?q=": 40.0, "GET /api/fast": 3.0},
                                per_round=4), ROUNDS)
     assert "GET /api/tools?q=" not in flagged(comps)  # 24 per target < min_samples
+    assert {sh.verdict for sh in comps["GET /api/tools?q="].shifts.values()} == {
+        ps.INCONCLUSIVE}
 
 
 def test_warmup_rounds_are_left_out() -> None:
