@@ -28,10 +28,10 @@ from typing import Any, ClassVar
 
 from gates import git
 from gates.apptest import junit as junit_parse
-from gates.apptest import suite
+from gates.apptest import suite, tamper
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
-from gates.builtin.tests import newcode
+from gates.builtin.tests import integrity, newcode
 from gates.config import GateSection
 from gates.gate import BaseGate, GateContext, GateError
 from gates.model import (
@@ -113,8 +113,18 @@ class Tests(BaseGate[TestsSection]):
             flaky = suite.flaky(ctx, failed, lambda ids: runner.execute(
                 ctx.worktree, app, only=ids, log="rerun.log"))
         stuck = [c for c in failed if c.test_id not in flaky]
-        on_base = suite.base_failures(ctx, runner.salt(), runner.base_run) if stuck else set()
+
+        def base_debt() -> set[str]:
+            return suite.base_failures(ctx, runner.salt(), runner.base_run)
+
+        on_base = base_debt() if stuck else set()
         findings = deleted + self._test_findings(failed, flaky, on_base, sec["flaky_blocks"])
+        held = integrity.base_tests_hold(ctx, runner, first, roots, base_debt)
+        rerun_files = set(integrity.changed_test_files(ctx, roots))
+        # an edited expectation in a file whose base version was run: that run decides
+        findings += held + [f for f in tamper.scan(ctx, roots)
+                            if not (f.rule == tamper.PREFIX + "expected-edited"
+                                    and f.path in rerun_files)]
         measured = runner.coverage()
         new_code = None
         if measured is not None:
@@ -122,7 +132,8 @@ class Tests(BaseGate[TestsSection]):
             added = git.added_lines(ctx.workspace.repo, ctx.subject.base_commit,
                                     ctx.subject.tree)
             new_code = newcode.measure(added, measured, is_test=[
-                p for p in added if _is_test_file(p, roots)])
+                p for p in added if tamper.is_test_file(p, roots) or p.endswith(
+                    (".test.ts", ".test.js", ".spec.ts", ".spec.js"))])
             findings += _coverage_findings(self.name, new_code, float(sec["new_code_coverage"]))
         return self._result(ctx, runner, first.cases, findings, flaky, on_base, new_code,
                             float(sec["new_code_coverage"]))
@@ -169,17 +180,6 @@ class Tests(BaseGate[TestsSection]):
 
 def _fp(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
-
-
-def _is_test_file(path: str, roots: Sequence[str]) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    if name == "conftest.py" or name.startswith("test_") or name.endswith(("_test.py",
-                                                                           ".test.ts",
-                                                                           ".test.js",
-                                                                           ".spec.ts",
-                                                                           ".spec.js")):
-        return True
-    return any(r and (path == r or path.startswith(r.rstrip("/") + "/")) for r in roots)
 
 
 # -- running the suite ----------------------------------------------------------------
