@@ -260,7 +260,7 @@ def _swallowed(tree: ast.AST) -> list[tuple[str, int]]:
             continue
         for s in n.body:
             for c in ast.walk(s):
-                if _is_check(c):
+                if _is_check(c) and isinstance(c, ast.stmt | ast.expr):
                     out.append((_seg(c).splitlines()[0], c.lineno))
     return out
 
