@@ -47,6 +47,10 @@ def label(cents: int) -> str:
 
 def rate(amount: float) -> float:
     return amount / 11
+
+
+def split(cents: int, n: int) -> list[int]:
+    return [cents // n + (1 if i < cents % n else 0) for i in range(n)]
 '''
 MONEY = '''
 class Money:
@@ -63,7 +67,7 @@ TESTS = '''
 import pytest
 
 from shop.money import Money
-from shop.prices import gst, label, rate, total
+from shop.prices import gst, label, rate, split, total
 
 
 def test_gst():
@@ -84,9 +88,9 @@ def test_rate():
     assert rate(110.0) == pytest.approx(10.0, rel=1e-9)
 
 
-def test_gst_everywhere():
-    for t in range(0, 20_000, 7):
-        assert gst(t) == (t * 2 + 11) // 22
+def test_split_keeps_every_cent():
+    for c in range(0, 20_000, 7):
+        assert sum(split(c, 3)) == c
 
 
 def test_money():
@@ -255,7 +259,7 @@ NEW_FN = sub("shop/prices.py", "def rate(", "def cents(dollars: int) -> int:\n  
 HONEST: dict[str, Change] = {
     "new-test": [NEW_FN, sub("tests/test_prices.py", "def test_rate():",
                              "def test_cents():\n    assert cents(3) == 300\n\n\ndef test_rate():"),
-                 sub("tests/test_prices.py", "label, rate, total", "cents, label, rate, total")],
+                 sub("tests/test_prices.py", "label, rate, split, total", "cents, label, rate, split, total")],
     "rename-test": [sub("tests/test_prices.py", "def test_label():", "def test_label_pads_cents():")],
     "move-test": [sub("tests/test_prices.py", 'def test_label():\n    assert label(14900) == "$149.00"\n', ""),
                   put("tests/test_label.py", 'from shop.prices import label\n\n\ndef test_label():\n'
@@ -378,21 +382,25 @@ def main() -> int:
 def report(latest: dict[str, dict]) -> None:
     print(f"tamper catalogue: {len(TAMPER)} tampering branches, {len(HONEST)} honest ones, "
           "judged by the tests gate\n")
-    by_cat: dict[str, list[tuple[str, bool, str]]] = {}
+    by_cat: dict[str, list[tuple[str, bool, str, bool]]] = {}
     for name, (cat, _) in TAMPER.items():
         e = latest[f"tamper/{name}"]
         why = "; ".join(sorted({f["rule"] for f in e["blocking"]})) or (
             "; ".join(x["reason"][:60] for x in e["errors"]) or "—")
-        by_cat.setdefault(cat, []).append((name, not e["passed"], why))
-    blocked_all = 0
-    print(f"{'category':<26} blocked")
+        caught = any(f["rule"].startswith("tamper-") or f["rule"] == "tests-deleted"
+                     for f in e["blocking"])
+        by_cat.setdefault(cat, []).append((name, not e["passed"], why, caught))
+    blocked_all = caught_all = 0
+    print(f"{'category':<26} blocked      by an integrity finding (tamper-*, tests-deleted)")
     for cat, rows in by_cat.items():
-        n = sum(1 for _, b, _ in rows if b)
-        blocked_all += n
-        print(f"{cat:<26} {n}/{len(rows)}  ({n / len(rows):.0%})")
-        for name, b, why in rows:
+        n = sum(1 for r in rows if r[1])
+        c = sum(1 for r in rows if r[3])
+        blocked_all, caught_all = blocked_all + n, caught_all + c
+        print(f"{cat:<26} {n}/{len(rows)} ({n / len(rows):.0%})   {c}/{len(rows)} ({c / len(rows):.0%})")
+        for name, b, why, _ in rows:
             print(f"    {'✔' if b else '✘'} {name:<26} {why}")
-    print(f"{'all tampering':<26} {blocked_all}/{len(TAMPER)}  ({blocked_all / len(TAMPER):.0%})\n")
+    print(f"{'all tampering':<26} {blocked_all}/{len(TAMPER)} ({blocked_all / len(TAMPER):.0%})   "
+          f"{caught_all}/{len(TAMPER)} ({caught_all / len(TAMPER):.0%})\n")
     flagged = [(n, latest[f"honest/{n}"]) for n in HONEST if not latest[f"honest/{n}"]["passed"]]
     print(f"honest changes flagged: {len(flagged)}/{len(HONEST)}  "
           f"({len(flagged) / len(HONEST):.0%})")
