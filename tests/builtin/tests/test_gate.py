@@ -165,16 +165,16 @@ def test_a_flaky_test_is_reported_not_blocking(tmp_path: Path) -> None:
         "tests/test_flaky.py::test_sometimes"]
 
 
-@pytest.mark.parametrize(("files", "why"), [
-    ({"tests/test_prices.py": "def helper():\n    pass\n"}, "no tests ran"),
+@pytest.mark.parametrize(("files", "why", "timeout"), [
+    ({"tests/test_prices.py": "def helper():\n    pass\n"}, "no tests ran", 300),
     ({"tests/test_prices.py": "import shop.nowhere\n\n\ndef test_x():\n    pass\n"},
-     "pytest could not run the tests (exit 2)"),
+     "pytest could not run the tests (exit 2)", 300),
     ({"tests/test_prices.py": "import time\n\n\ndef test_slow():\n    time.sleep(600)\n"},
-     "did not finish"),
+     "did not finish", 25),
 ])
 def test_no_tests_a_collection_error_and_a_timeout_are_errors(
-        tmp_path: Path, files: dict[str, str], why: str) -> None:
-    repo = shop(tmp_path, '[gates.tests]\ntimeout = 25\n')
+        tmp_path: Path, files: dict[str, str], why: str, timeout: int) -> None:
+    repo = shop(tmp_path, f'[gates.tests]\ntimeout = {timeout}\n')
     repo.branch("walnut/x", files)
     code, gate, out = judge(repo, "walnut/x")
     assert code == 1, out
@@ -183,7 +183,8 @@ def test_no_tests_a_collection_error_and_a_timeout_are_errors(
 
 def test_a_pass_of_the_same_tree_is_reused(tmp_path: Path) -> None:
     repo = shop(tmp_path)
-    repo.branch("walnut/more", {"tests/test_more.py": "def test_more():\n    assert 1\n"})
+    repo.branch("walnut/more", {"tests/test_more.py": "from shop.prices import label\n\n\n"
+                                "def test_more():\n    assert label(5) == '$0.05'\n"})
     assert judge(repo, "walnut/more")[0] == 0
     code, gate, out = judge(repo, "walnut/more")
     assert code == 0, out
