@@ -40,7 +40,7 @@ class Kind(Protocol):
 # first, perf last. A gate may declare its own `order` (a number: its index here);
 # undeclared others follow, by name. (setuptools sorts entry points by name, so their
 # order in pyproject.toml cannot say it.)
-BUILTIN_ORDER = ("lint", "security", "secrets", "auth", "api", "e2e", "perf")
+BUILTIN_ORDER = ("lint", "security", "secrets", "tests", "auth", "api", "e2e", "perf")
 
 
 @dataclass

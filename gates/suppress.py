@@ -230,7 +230,9 @@ def apply_to(result: GateResult, root: Path, config: Iterable[Suppression],
     for f in result.findings:
         if f.extra.get("suppressed"):
             continue
-        candidates = inline_for(f, lines) + [s for s in config if s.matches(f)]
+        # some findings (tampering with tests) only the trusted config may accept
+        inline = [] if f.extra.get("trusted_suppression_only") else inline_for(f, lines)
+        candidates = inline + [s for s in config if s.matches(f)]
         usable = [s for s in candidates if not _unusable(s)]
         valid = [s for s in usable if not s.expired(today)]
         if valid:

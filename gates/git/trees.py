@@ -5,6 +5,7 @@ work tree and stash are never touched) and the tree of an index."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -75,6 +76,30 @@ def diff(repo: Path, old: str, new: str) -> list[Change]:
             continue
         changes.append(Change(meta[4][0], fields[i + 1], meta[1]))
     return changes
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def added_lines(repo: Path, old: str, new: str, paths: Iterable[str] | None = None
+                ) -> dict[str, set[int]]:
+    """path -> the line numbers in `new` that the diff from `old` adds or changes (no
+    rename detection: a moved file is all new)."""
+    args = ["-c", "core.quotePath=false", "diff", "-U0", "--no-renames", "--no-ext-diff",
+            "--no-color", "--text", old, new, "--", *(paths or [])]
+    lines: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    for row in git(*args, cwd=repo).stdout.splitlines():
+        if row.startswith("+++ "):
+            name = row[4:]
+            current = None if name == "/dev/null" else lines.setdefault(
+                name[2:] if name.startswith("b/") else name, set())
+        elif row.startswith("@@") and current is not None:
+            m = _HUNK.match(row)
+            if m:
+                start, count = int(m.group(1)), int(m.group(2) or "1")
+                current.update(range(start, start + count))
+    return {p: ls for p, ls in lines.items() if ls}
 
 
 def blob_ids(repo: Path, tree: str, paths: Iterable[str] | None = None, *,

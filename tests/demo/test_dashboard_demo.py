@@ -24,6 +24,17 @@ def test_every_gate_ran_and_the_verdicts_are_the_demos(judged_demo: Judged) -> N
     assert {"money-float-arithmetic", "stripe-webhook-unverified"} <= rules
     acacia = judged_demo.entry("acacia/search")
     assert not acacia["passed"] and acacia["gates"]["perf"] == "fail"
+    # the tests gate ran the sample's unit suite on every branch (issue 20); ironwood's
+    # GST tests, edited to fit truncation, are caught by the base's versions of them
+    assert {b: judged_demo.entry(b)["gates"]["tests"] for b in errors} == {
+        "walnut/catalog": "pass", "ironwood/payments": "fail", "acacia/search": "pass"}
+    tampered = {(f["rule"], f["location"].split(":")[0]) for f in ironwood["blocking"]
+                if f["gate"] == "tests"}
+    assert tampered == {("tamper-test-changed", "tests/test_api.py")}, ironwood["blocking"]
+    tests = next(g for g in judged_demo.verdict("walnut/catalog")["gates"]
+                 if g["gate"] == "tests")
+    assert tests["metrics"]["tests"]["passed"] >= 50
+    assert tests["metrics"]["new_code"]["percent"] >= 80
 
 
 def test_dashboard_of_the_sample_cluster_in_chromium(judged_demo: Judged, tmp_path: Path

@@ -162,7 +162,7 @@ def test_every_branch_is_an_agent_of_the_config() -> None:
 def test_branch_commits_are_well_formed(folder: str) -> None:
     agent = folder.split("__")[0].upper()
     commits = steps(BRANCHES / folder)
-    assert 2 <= len(commits) <= 3
+    assert 2 <= len(commits) <= 4
     for n, step in enumerate(commits, 1):
         assert re.fullmatch(rf"0{n}-[a-z0-9-]+", step.name), step.name
         message = (step / "COMMIT_MSG").read_text(encoding="utf-8")

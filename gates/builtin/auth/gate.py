@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from gates.apptest import credentials, junit, openapi, suite
+from gates.apptest import credentials, junit, openapi, suite, tamper
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.auth import probe, report, target_tests
@@ -84,7 +84,8 @@ class Auth(BaseGate[AuthSection]):
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
         result = self._result(ctx, matrix, cases)
-        result.findings = deleted + result.findings
+        # what the branch did to the suite itself (gates.apptest.tamper, as the tests gate)
+        result.findings = deleted + tamper.scan(ctx, tests, only_roots=True) + result.findings
         return result
 
     def _probe(self, ctx: GateContext, app: RunningApp, cfg: ProbeConfig,

@@ -11,22 +11,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
 
 from gates.apptest import suite
 from gates.apptest.app import RunningApp
 from gates.apptest.junit import TestCase
+from gates.apptest.suite import base_url_args
 from gates.gate import GateContext
-
-# pytest plugins that already define --base-url
-BASE_URL_PLUGINS = ("playwright", "base_url")
-
-
-def base_url_args(url: str) -> list[str]:
-    names = {ep.name for ep in entry_points(group="pytest11")}
-    if names.intersection(BASE_URL_PLUGINS):
-        return ["--base-url", url]
-    return ["-p", "gates.apptest.pytest_baseurl", "--base-url", url]
 
 
 def run(ctx: GateContext, app: RunningApp, tests: Sequence[str], marker: str,

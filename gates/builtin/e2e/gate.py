@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from gates.apptest import junit as junit_parse
-from gates.apptest import suite
+from gates.apptest import suite, tamper
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.e2e.browser import find_chromium
@@ -77,7 +77,8 @@ class E2E(BaseGate[E2ESection]):
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
         result = self._result(ctx, cases, output, str(chromium.path))
-        result.findings = deleted + result.findings
+        # what the branch did to the suite itself (gates.apptest.tamper, as the tests gate)
+        result.findings = deleted + tamper.scan(ctx, tests, only_roots=True) + result.findings
         return result
 
     def _pytest(self, ctx: GateContext, app: RunningApp, tests: list[str], chromium: Path

@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 from gates import git, proc
 from gates.apptest.app import AppNotConfigured, free_port
 from gates.apptest.app import tail as app_tail
-from gates.builtin.perf import report, stats
+from gates.builtin.perf import harness, report, stats
 from gates.builtin.perf.report import BUDGET_KEYS
 from gates.builtin.perf.stats import Sample
 from gates.config import GateSection
@@ -174,7 +174,10 @@ class Perf(BaseGate[PerfSection]):
         info = _driver_result(ctx, code, log)
         info["warmup_rounds"] = 2 if cfg["warmup"] > 0 else 0
         info["cpus"] = cpus
-        return self._judge(ctx, info, changed=rel in ctx.changed)
+        result = self._judge(ctx, info, changed=rel in ctx.changed)
+        if rel in ctx.changed:
+            result.findings += harness.dropped(ctx, rel)
+        return result
 
     # -- the verdict --------------------------------------------------------------
 

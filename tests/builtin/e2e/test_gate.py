@@ -185,3 +185,31 @@ def test_the_demo_playwright_tests_pass_through_the_gate(tmp_path: Path) -> None
                       )["gates"][0]
     assert gate["status"] == "pass" and gate["metrics"]["tests"]["passed"] >= 3
     assert gate["metrics"]["tests"]["failed"] == gate["metrics"]["tests"]["error"] == 0
+
+
+def test_a_hook_that_turns_the_broken_page_green_is_caught(tmp_path: Path) -> None:
+    """Issue 20: the same UI break plus a conftest hookwrapper that rewrites failures into
+    passes: the suite goes green, the shared tamper scan blocks the branch."""
+    need_chromium()
+    repo = e2e_repo(tmp_path)
+    hook = CONFTEST + '''
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        report.outcome = "passed"
+'''
+    repo.branch("acacia/redesign", {"app.py": APP.replace("SEARCH_BOX = True", "SEARCH_BOX = False"),
+                                    "tests/e2e/conftest.py": hook})
+    res = run_gates("run", "--branch", "acacia/redesign", "--gate", "e2e", "--no-status",
+                    cwd=repo.path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    gate = json.loads((report(repo.path, "acacia/redesign") / "verdict.json").read_text()
+                      )["gates"][0]
+    assert gate["metrics"]["tests"]["failed"] == 0  # the hook hid the failure …
+    [finding] = [f for f in gate["findings"] if f["blocking"]]
+    assert finding["rule"] == "tamper-harness"  # … and is named for it
+    assert "pytest_runtest_makereport" in finding["message"]
+    assert finding["path"] == "tests/e2e/conftest.py"
