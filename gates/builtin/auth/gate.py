@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from gates.apptest import credentials, junit, openapi, suite
+from gates.apptest import base_side, credentials, junit, openapi, suite
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.auth import probe, report, target_tests
@@ -81,9 +81,11 @@ class Auth(BaseGate[AuthSection]):
                 matrix = self._probe(ctx, app, cfg, users)
                 cases = (target_tests.run(ctx, app, tests, marker, section["args"], app_env)[0]
                          if tests or marker else None)
+            base = base_side.run(ctx, __name__, lambda app: report.findings(
+                self._probe(ctx, app, cfg, users)))
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
-        result = self._result(ctx, matrix, cases)
+        result = self._result(ctx, matrix, cases, base)
         result.findings = deleted + result.findings
         return result
 
@@ -98,23 +100,28 @@ class Auth(BaseGate[AuthSection]):
                                 f"{app.log_tail()}")
 
         with httpx.Client(timeout=REQUEST_TIMEOUT, trust_env=False) as client:
+            def login(user: credentials.User) -> str:
+                return credentials.token_for(ctx, ctx.config, client, app.base_url, user)
+
             try:
-                spec = openapi.fetch(client, app.url(ctx.config["spec"]))
-                tokens = {u.name: credentials.token_for(ctx, ctx.config, client, app.base_url, u)
-                          for u in users}
+                spec = openapi.without(openapi.fetch(client, app.url(ctx.config["spec"])),
+                                       cfg.exclude)
+                tokens = {u.name: login(u) for u in users}
             except GateError:
                 check_alive()
                 raise
             session = Session(client=client, base_url=app.base_url, spec=spec,
                               cfg=cfg, users=users, tokens=tokens,
                               deadline=ctx.deadline - 5 if ctx.deadline else 1e18,
-                              check_alive=check_alive)
+                              check_alive=check_alive, login=login)
             return probe.run(session)
 
     def _result(self, ctx: GateContext, matrix: probe.Matrix,
-                cases: list[TestCase] | None) -> GateResult:
+                cases: list[TestCase] | None, base: base_side.BaseSide) -> GateResult:
         findings = report.findings(matrix)
+        fixed = base_side.judge(findings, base)
         metrics: dict[str, Any] = {
+            "base": base_side.metrics(base, findings, fixed),
             "operations": len(matrix.operations),
             "requests": len(matrix.cells),
             "holes": sum(1 for c in matrix.cells if c.outcome == "hole"),
@@ -122,7 +129,8 @@ class Auth(BaseGate[AuthSection]):
             "notes": matrix.notes,
         }
         tests = ""
-        artifacts = [f"{self.name}/app.log"] if (ctx.artifacts / "app.log").is_file() else []
+        artifacts = [f"{self.name}/{n}" for n in ("app.log", "base.log")
+                     if (ctx.artifacts / n).is_file()]
         if cases is not None:
             findings += junit.findings_from_junit(cases, gate=self.name,
                                                         severity=Severity.HIGH)
@@ -134,7 +142,8 @@ class Auth(BaseGate[AuthSection]):
                           if (ctx.artifacts / n).is_file()]
         return GateResult(gate=self.name, status=Status.PASS, findings=findings,
                           metrics=metrics, artifacts=artifacts,
-                          sections=report.sections(matrix, tests))
+                          sections=base_side.sections(base, findings, fixed)
+                          + report.sections(matrix, tests))
 
 
 GATE = Auth()

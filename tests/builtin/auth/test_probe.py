@@ -15,7 +15,7 @@ from gates.builtin.auth import probe as authprobe
 from gates.builtin.auth import session as authsession
 from gates.builtin.auth.probe import Caller
 from gates.builtin.auth.session import ProbeConfig, Session
-from gates.gate import GateError
+from gates.errors import ConfigError
 
 SPEC: dict[str, Any] = {"openapi": "3.1.0", "paths": {
     "/api/me": {"get": {"x-roles": ["member", "admin"]}},
@@ -56,10 +56,11 @@ def test_config_takes_the_secret_from_the_app_env() -> None:
 
 @pytest.mark.parametrize(("section", "message"), [
     ({"jwt_secret": "${NOPE}"}, r"names \$\{NOPE\}, which \[app\] env does not set"),
-    ({"roles": {"/a": "admin"}}, r"roles\.'/a' must be a list of role names"),
+    ({"roles": {"/a": "admin"}}, r"roles\.'/a' must be a list of role names \(write \[\"admin\"\]\)"),
+    ({"owned": {"GET /a/{id}": 3}}, r"owned\.'GET /a/\{id\}' must be the operation that creates"),
 ])
 def test_bad_config_is_one_clear_line(section: dict[str, Any], message: str) -> None:
-    with pytest.raises(GateError, match=message):
+    with pytest.raises(ConfigError, match=message):
         authsession.config(section, {})
 
 
