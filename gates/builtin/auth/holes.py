@@ -176,7 +176,7 @@ def _injection(s: Session, op: Operation, user: User | None
             bad, line, _ = _send(s, _with(s, op, ex, where, name, shape + payload), user)
             error = _db_error(bad)
             if bad.status >= 500 or error:
-                out.append((f"{where} {name} = {shape + payload!r}", "like the benign value",
+                out.append((f"{where} {name} + {payload!r}", "like the benign value",
                             bad.status, "hole", line,
                             f"{name} = {shape + payload!r} answered {bad.status}"
                             + (f" with {error!r} in the body" if error else "")

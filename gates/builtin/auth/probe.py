@@ -148,18 +148,22 @@ def run(s: Session) -> Matrix:
             matrix.notes.append(f"{key}: another user's object not tried: {found.how}")
     order = sorted(protected, key=lambda op: (METHOD_ORDER.get(op.method, 1),
                                               op.key in owned, op.path))
-    verified: tuple[str, Example, User] | None = None
+    verified: tuple[Example, User] | None = None
+    keyed: tuple[str, Example, User] | None = None  # … and it refuses a request without one
     for op in order:
         cells, example, control = _probe(s, op, owned.get(op.key))
         matrix.cells += cells
-        if verified is None and control is not None and op.safe and cells and any(
+        if control is None or not op.safe or not any(
                 c.probe == "control" and c.outcome == "ok" for c in cells):
-            verified = (op.key, example, control)
+            continue
+        verified = verified or (example, control)
+        if keyed is None and any(c.probe == "no-token" and c.outcome == "ok" for c in cells):
+            keyed = (op.key, example, control)
     s.check_alive()
     _check_controls(s, matrix)
     if s.cfg.jwt_secret and any(c.probe == "expired" for c in matrix.cells):
-        _check_secret(s, matrix, verified[1:] if verified else None)
-    matrix.cells += [Cell(*found) for found in holes.run(s, verified)]
+        _check_secret(s, matrix, verified)
+    matrix.cells += [Cell(*found) for found in holes.run(s, keyed)]
     s.check_alive()
     return matrix
 

@@ -144,13 +144,20 @@ class Session:
                 kw["json"] = ex.body
             else:
                 kw["data"] = ex.body
-        try:
-            resp = self.client.request(ex.method, self.base_url + ex.path, params=ex.query,
-                                       headers=headers, **kw)
-        except httpx.HTTPError as e:
-            self.check_alive()
-            raise GateError(f"{ex.method} {ex.path} as {who} failed: "
-                            f"{type(e).__name__}: {e}") from None
+        for attempt in (1, 2):
+            try:
+                resp = self.client.request(ex.method, self.base_url + ex.path,
+                                           params=ex.query, headers=headers, **kw)
+                break
+            except httpx.TransportError as e:  # a kept-alive connection the app closed
+                self.check_alive()
+                if attempt == 2:
+                    raise GateError(f"{ex.method} {ex.path} as {who} failed: "
+                                    f"{type(e).__name__}: {e}") from None
+            except httpx.HTTPError as e:
+                self.check_alive()
+                raise GateError(f"{ex.method} {ex.path} as {who} failed: "
+                                f"{type(e).__name__}: {e}") from None
         shown_headers = {**ex.headers, **(extra or {})}
         if token is not None:
             shown_headers["Authorization"] = shown

@@ -145,3 +145,43 @@ def test_config_mistakes_exit_2_with_one_line(tmp_path, change: tuple[str, str],
     assert res.returncode == 2, res.stdout + res.stderr
     [line] = res.stderr.strip().splitlines()
     assert line.startswith("gates: error: ") and message in line
+
+
+@pytest.fixture(scope="module")
+def modes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, GitRepo]:
+    """The auth gate on the secure app and on its vulnerable mode (a branch flips it)."""
+    repo = accounts.repo(tmp_path_factory.mktemp("modes") / "repo", accounts.app(),
+                         {"ironwood/vulnerable": {"app.py": accounts.app("vulnerable")},
+                          "walnut/secure": README})
+    return {branch: run_gate(repo, branch, GATE)  # type: ignore[misc]
+            for branch in ("ironwood/vulnerable", "walnut/secure")}
+
+
+@pytest.mark.parametrize(("rule", "operation", "evidence"), [
+    ("injection", "GET /users/{username}",
+     "username = \"alice'\" answered 500, the same request with 'alicex' 404"),
+    ("mass-assignment", "POST /register",
+     "the object it answered carries admin = true, which the same create without them does "
+     "not"),
+    ("jwt-weak-key", "GET /users/{username}",
+     "alice's claims re-signed with 'm****y' (a key of the built-in weak list, 6 characters) "
+     "were accepted"),
+])
+def test_holes_real_apis_have_are_found_on_the_vulnerable_mode_only(
+        modes: dict, rule: str, operation: str, evidence: str) -> None:
+    vulnerable = [f for f in modes["ironwood/vulnerable"].findings if f.rule == rule]
+    assert [f.extra["operation"] for f in vulnerable] == [operation]
+    [found] = vulnerable
+    assert found.new and found.extra["evidence"].startswith(evidence)
+    assert found.extra["curl"].startswith("curl -i -X ") and "eyJ" not in found.extra["curl"]
+    assert not [f for f in modes["walnut/secure"].findings if f.rule == rule]
+
+
+def test_the_secure_mode_shows_only_notes_and_the_vulnerable_one_real_bola(modes: dict
+                                                                          ) -> None:
+    secure = modes["walnut/secure"]
+    assert {f.rule for f in secure.findings} == {"suspicious-access"}
+    vulnerable = {(f.rule, f.extra["operation"]) for f in modes["ironwood/vulnerable"].findings}
+    assert {("bola", "GET /users/{username}"), ("bola", "PUT /users/{username}/email"),
+            ("bola", "PUT /users/{username}/password"),
+            ("auth-missing", "GET /admin/stats")} <= vulnerable
