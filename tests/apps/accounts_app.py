@@ -184,7 +184,7 @@ def login(body: Login) -> dict:
 def get_user(username: str, who: Annotated[dict, Depends(caller)]) -> Account:
     with db() as con:
         if "sqli" in ON:
-            sql = f"SELECT * FROM users WHERE username = '{username}'"  # noqa: S608 - the hole
+            sql = f"SELECT * FROM users WHERE username = '{username}'"  # the planted hole
             row = con.execute(sql).fetchone()
         else:
             row = con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
