@@ -5,8 +5,10 @@ types, response schemas, …), its phases (examples, coverage, fuzzing, and
 stateful sequences through the document's links), authenticated as a user of
 `[gates.auth]`, bounded by `max_examples` per operation and `max_time` in all.
 Each failure is a finding with the operation, the check and a `curl` line; the
-JUnit report is an artifact. No app configured: skipped. The app not starting,
-no document, a failing login, a run past `max_time`: error.
+JUnit report is an artifact. The base's app gets the same run
+(`gates.apptest.base_side`, cached per base commit): its failures are existing.
+No app configured: skipped. The app not starting, no document, a failing login, a
+run past `max_time`: error.
 """
 
 from __future__ import annotations

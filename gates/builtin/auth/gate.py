@@ -5,8 +5,10 @@ The probe (`gates.builtin.auth.probe`) reads the app's OpenAPI document and asks
 protected operation with forged, missing and wrong-role credentials and with
 another user's object; the access matrix goes to summary.md (`sections`) and
 verdict.json (`metrics["matrix"]`). The repo's tests (`gates.builtin.auth.target_tests`) run
-after the probe, on the same app. No app configured: skipped. The app not
-starting, no document, a user who cannot log in: error.
+after the probe, on the same app. Then the base's app gets the same probe
+(`gates.apptest.base_side`, cached per base commit): what it shows too is existing.
+No app configured: skipped. The app not starting, no document, a user who cannot
+log in: error; a config mistake only the document reveals: ConfigError (exit 2).
 """
 
 from __future__ import annotations

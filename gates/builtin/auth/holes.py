@@ -165,7 +165,7 @@ def _injection(s: Session, op: Operation, user: User | None
         benign_ex = _base_example(s, op, user)
         if where == "body" and not isinstance(benign_ex.body, Mapping):
             continue
-        current = (benign_ex.body[name] if where == "body" else benign_ex.query.get(name)
+        current = (benign_ex.body.get(name) if where == "body" else benign_ex.query.get(name)
                    if where == "query" else benign_ex.params["path"].get(name))
         shape = str(current if current is not None else "gates")
         benign, _, _ = _send(s, _with(s, op, benign_ex, where, name, shape + "x"), user)
