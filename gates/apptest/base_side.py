@@ -6,7 +6,8 @@ same way (same config, seed, users and values); its findings are kept in the res
 cache under the base commit, the config and the gate's code, so every branch against
 that base reuses them ("base: reused"). A base that cannot be tested (no app there,
 its login fails) counts as having no findings: everything the branch shows is new.
-A branch whose merge result is the base's own tree is its own base.
+A branch whose merge result is the base's own tree is its own base; one that shows
+nothing that could block (info notes at most) needs no base unless one is cached.
 
 `judge` marks each branch finding new or existing by fingerprint (`gates.baseline`)
 and returns the base's findings the branch no longer shows: fixed.
@@ -22,7 +23,7 @@ from gates import baseline, cache, git
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.errors import UserError
 from gates.gate import GateContext, GateError
-from gates.model import Bullets, Finding, Paragraph, Section, Text, code, plain
+from gates.model import Bullets, Finding, Paragraph, Section, Severity, Text, code, plain
 
 STORE_TOOL = "app-base"
 
@@ -30,14 +31,16 @@ STORE_TOOL = "app-base"
 @dataclass
 class BaseSide:
     commit: str
-    state: str  # "reused" | "tested" | "same tree" | "not tested"
+    state: str  # "reused" | "tested" | "same tree" | "not needed" | "not tested"
     detail: str  # when it was tested, or why it was not
     findings: list[Finding]
 
 
-def run(ctx: GateContext, module: str, test: Callable[[RunningApp], list[Finding]]
-        ) -> BaseSide:
-    """The base's findings: from the cache, else `test(app)` on the base's app."""
+def run(ctx: GateContext, module: str, test: Callable[[RunningApp], list[Finding]],
+        branch: list[Finding]) -> BaseSide:
+    """The base's findings: from the cache, else `test(app)` on the base's app — unless
+    none of the `branch`'s findings could block (info notes only): then the base's app
+    is not started, and only a cached base says what the branch fixed."""
     ws = ctx.workspace
     commit = ws.subject.base_commit
     if ws.subject.tree is not None and git.tree_of(ws.repo, commit) == ws.subject.tree:
@@ -51,6 +54,8 @@ def run(ctx: GateContext, module: str, test: Callable[[RunningApp], list[Finding
             return BaseSide(commit, "reused", f"tested {stored.get('at', '?')}", found)
         except (TypeError, KeyError, ValueError):
             pass  # damaged: test again
+    if not any(f.severity > Severity.INFO for f in branch):
+        return BaseSide(commit, "not needed", "the branch shows nothing that could block", [])
     try:
         with ctx.app(tree=ws.base_worktree(), label="base") as app:
             found = test(app)

@@ -88,11 +88,12 @@ class Api(BaseGate[ApiSection]):
                 branch = self._run(ctx, app, user)
             if isinstance(branch, GateResult):
                 return branch
-            base = base_side.run(ctx, __name__, lambda base_app: self._base(ctx, base_app, user))
+            found, errors = branch
+            findings = [_finding(f) for f in found] + [_error_finding(e) for e in errors]
+            base = base_side.run(ctx, __name__, lambda base_app: self._base(ctx, base_app, user),
+                                 findings)
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
-        found, errors = branch
-        findings = [_finding(f) for f in found] + [_error_finding(e) for e in errors]
         fixed = base_side.judge(findings, base)
         who = user.label if user else "no user"
         version = _version()

@@ -84,7 +84,7 @@ class Auth(BaseGate[AuthSection]):
                 cases = (target_tests.run(ctx, app, tests, marker, section["args"], app_env)[0]
                          if tests or marker else None)
             base = base_side.run(ctx, __name__, lambda app: report.findings(
-                self._probe(ctx, app, cfg, users)))
+                self._probe(ctx, app, cfg, users)), report.findings(matrix))
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
         result = self._result(ctx, matrix, cases, base)
