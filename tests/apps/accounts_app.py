@@ -13,6 +13,8 @@ hole). MODE = "vulnerable" turns every hole of HOLES on; a branch may also name 
   "sqli"         GET /users/{username} builds its SQL from the path value
   "mass-assign"  POST /register takes `admin` from the request body
   "weak-key"     tokens are signed with a short dictionary word
+  "cors-headers" any Origin is echoed with credentials allowed; the home page has no
+                 security headers
 GET /createdb resets the database (an operation a probe must never call).
 """
 
@@ -35,7 +37,8 @@ from pydantic import BaseModel, ConfigDict
 
 MODE = "secure"
 HOLES = ""
-ALL = {"admin-open", "bola-read", "bola-write", "sqli", "mass-assign", "weak-key"}
+ALL = {"admin-open", "bola-read", "bola-write", "sqli", "mass-assign", "weak-key",
+       "cors-headers"}
 ON = ALL if MODE == "vulnerable" else {h for h in HOLES.split(",") if h}
 SECRET = "monkey" if "weak-key" in ON else os.environ["ACCOUNTS_JWT_SECRET"]
 SEED = [("alice", "alice-pass-1", "alice@accounts.test", 0),
@@ -50,7 +53,11 @@ DB: Path = Path()
 @app.middleware("http")
 async def log_requests(request: Request, call_next):  # the tests read what was called
     print(f"request {request.method} {request.url.path}", flush=True)
-    return await call_next(request)
+    response = await call_next(request)
+    if "cors-headers" in ON and "origin" in request.headers:
+        response.headers["Access-Control-Allow-Origin"] = request.headers["origin"]
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+    return response
 
 
 def db() -> sqlite3.Connection:
@@ -146,9 +153,10 @@ def health() -> dict:
 
 @app.get("/", response_class=HTMLResponse)
 def home(response: Response) -> str:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "default-src 'self'"
+    if "cors-headers" not in ON:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "default-src 'self'"
     return "<!doctype html><title>Accounts</title><h1>Accounts</h1>"
 
 

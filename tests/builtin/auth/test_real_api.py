@@ -164,6 +164,11 @@ def modes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, GitRepo]:
     ("mass-assignment", "POST /register",
      "the object it answered carries admin = true, which the same create without them does "
      "not"),
+    ("cors-permissive", "GET /health",  # the first GET that answers: one finding per app
+     "Access-Control-Allow-Origin: https://gates-probe.invalid with "
+     "Access-Control-Allow-Credentials: true"),
+    ("security-headers-missing", "GET /",
+     "the HTML answer has no X-Content-Type-Options, Content-Security-Policy, X-Frame-Options"),
     ("jwt-weak-key", "GET /users/{username}",
      "alice's claims re-signed with 'm****y' (a key of the built-in weak list, 6 characters) "
      "were accepted"),
