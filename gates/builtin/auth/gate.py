@@ -5,7 +5,8 @@ The probe (`gates.builtin.auth.probe`) reads the app's OpenAPI document and asks
 protected operation with forged, missing and wrong-role credentials and with
 another user's object; the access matrix goes to summary.md (`sections`) and
 verdict.json (`metrics["matrix"]`). The repo's tests (`gates.builtin.auth.target_tests`) run
-after the probe, on the same app. Then the base's app gets the same probe
+after the probe, on a fresh start of the app (its own data, not what the probe
+wrote: `{tmp}` is a new folder). Then the base's app gets the same probe
 (`gates.apptest.base_side`, cached per base commit): what it shows too is existing.
 No app configured: skipped. The app not starting, no document, a user who cannot
 log in: error; a config mistake only the document reveals: ConfigError (exit 2).
@@ -81,8 +82,11 @@ class Auth(BaseGate[AuthSection]):
                 cfg = probe_config(section, app_env)
                 users = credentials.users(section)
                 matrix = self._probe(ctx, app, cfg, users)
-                cases = (target_tests.run(ctx, app, tests, marker, section["args"], app_env)[0]
-                         if tests or marker else None)
+            cases = None
+            if tests or marker:  # on a fresh start: the app's own data, not the probe's writes
+                with ctx.app(label="tests-app") as fresh:
+                    cases = target_tests.run(ctx, fresh, tests, marker, section["args"],
+                                             app_env)[0]
             base = base_side.run(ctx, __name__, lambda app: report.findings(
                 self._probe(ctx, app, cfg, users)), report.findings(matrix))
         except AppNotConfigured as e:
@@ -131,7 +135,7 @@ class Auth(BaseGate[AuthSection]):
             "notes": matrix.notes,
         }
         tests = ""
-        artifacts = [f"{self.name}/{n}" for n in ("app.log", "base.log")
+        artifacts = [f"{self.name}/{n}" for n in ("app.log", "tests-app.log", "base.log")
                      if (ctx.artifacts / n).is_file()]
         if cases is not None:
             findings += junit.findings_from_junit(cases, gate=self.name,

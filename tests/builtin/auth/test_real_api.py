@@ -191,3 +191,29 @@ def test_the_secure_mode_shows_only_notes_and_the_vulnerable_one_real_bola(modes
     assert {("bola", "GET /users/{username}"), ("bola", "PUT /users/{username}/email"),
             ("bola", "PUT /users/{username}/password"),
             ("auth-missing", "GET /admin/stats")} <= vulnerable
+
+
+SEED_TEST = '''import httpx
+
+
+def test_alice_still_has_her_seed_email(base_url):
+    login = {"username": "alice", "password": "alice-pass-1"}
+    token = httpx.post(f"{base_url}/login", json=login).json()["access_token"]
+    me = httpx.get(f"{base_url}/users/alice", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["email"] == "alice@accounts.test"
+'''
+
+
+def test_the_repo_s_own_tests_meet_fresh_data_not_the_probe_s_writes(tmp_path) -> None:
+    config = accounts.CONFIG.replace('login = { path = "/login" }',
+                                     'login = { path = "/login" }\ntests = ["tests/auth"]')
+    repo = accounts.repo(tmp_path / "repo", accounts.app(), {"ironwood/x": README}, config)
+    repo.commit({"tests/auth/test_seed.py": SEED_TEST}, "a test of the seed data")
+    repo.branch("ironwood/y", README)
+    result = run_gate(repo, "ironwood/y", GATE)
+    # the probe changed alice's email as alice (the control of PUT …/email) …
+    asked = accounts.requests(repo.path / "reports" / "test" / "auth" / "app.log")
+    assert "PUT /users/alice/email" in asked
+    # … and the repo's test, on a fresh start of the app, still sees her own
+    assert result.metrics["tests"] == {"passed": 1, "failed": 0, "error": 0, "skipped": 0}
+    assert "auth/tests-app.log" in result.artifacts
