@@ -280,3 +280,13 @@ def keep_result(cache: Cache, k: str, snapshot: dict[str, Any], report_dir: str)
     cache.put_many({k: {"result": snapshot, "report_dir": report_dir,
                         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}},
                    "gate-result")
+
+
+def base_key(gate: str, module: str, ctx: GateContext) -> str:
+    """The key of what an app gate found on the base's app (`gates.apptest.base_side`):
+    shared by every branch against the same base commit and config."""
+    allowed = {k: os.environ.get(k) for k in ctx.settings["env_allow"]}
+    return key("app-base", SCHEMA_RESULTS, gate, _code_stamp(module), __version__,
+               sys.version, ctx.workspace.subject.base_commit, ctx.settings.digest,
+               json.dumps(ctx.config, sort_keys=True, default=str),
+               json.dumps(allowed, sort_keys=True))

@@ -29,6 +29,8 @@ from gates.gate import Gate, GateContext, GateError, PluginGate, Workspace, glob
 from gates.model import Finding, GateResult, Severity, Status, Verdict
 from gates.registry import Registry
 
+CONFIG_ERROR = "config_error"  # metrics key: the gate's error is a config mistake
+
 TIMEOUT_GRACE = 5.0  # after a gate's deadline, how long before it is abandoned
 
 
@@ -250,6 +252,8 @@ def _guarded(gate: Gate, ctx: GateContext) -> GateResult:
         result = GateResult.error(gate.name, str(e))
     except GateError as e:
         result = GateResult.error(gate.name, str(e))
+    except ConfigError as e:  # a config mistake only the running gate could see: exit 2
+        result = GateResult.error(gate.name, str(e), metrics={CONFIG_ERROR: True})
     except Exception as e:
         tb = traceback.format_exc(limit=8)
         result = GateResult.error(gate.name, f"gate crashed: {type(e).__name__}: {e}",

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from gates.errors import ConfigError
 from gates.gate import GateContext, GateError
 
 LOGIN_DEFAULTS: dict[str, Any] = {
@@ -48,14 +49,14 @@ def users(section: Mapping[str, Any]) -> list[User]:
     out = []
     for name, spec in table(section.get("users")).items():
         if not isinstance(spec, Mapping):
-            raise GateError(f"[gates.auth] users.{name} must be a table "
+            raise ConfigError(f"[gates.auth] users.{name} must be a table "
                             "{ username = …, password = …, role = … }")
         unknown = set(spec) - {"username", "password", "role"}
         if unknown:
-            raise GateError(f"[gates.auth] users.{name}: unknown key {sorted(unknown)[0]!r} "
+            raise ConfigError(f"[gates.auth] users.{name}: unknown key {sorted(unknown)[0]!r} "
                             "(known: password, role, username)")
         if not isinstance(spec.get("role", ""), str) or not spec.get("role"):
-            raise GateError(f"[gates.auth] users.{name} needs a role")
+            raise ConfigError(f"[gates.auth] users.{name} needs a role")
         out.append(User(name=str(name), username=str(spec.get("username", name)),
                         password=str(spec.get("password", "")), role=str(spec["role"])))
     return out
@@ -65,11 +66,11 @@ def login_config(section: Mapping[str, Any]) -> dict[str, Any]:
     given = table(section.get("login"))
     unknown = set(given) - set(LOGIN_DEFAULTS)
     if unknown:
-        raise GateError(f"[gates.auth] login: unknown key {sorted(unknown)[0]!r} "
+        raise ConfigError(f"[gates.auth] login: unknown key {sorted(unknown)[0]!r} "
                         f"(known: {', '.join(sorted(LOGIN_DEFAULTS))})")
     cfg = {**LOGIN_DEFAULTS, **given}
     if cfg["format"] not in ("json", "form"):
-        raise GateError("[gates.auth] login.format must be \"json\" or \"form\"")
+        raise ConfigError("[gates.auth] login.format must be \"json\" or \"form\"")
     return cfg
 
 
@@ -81,7 +82,7 @@ def token_for(ctx: GateContext, section: Mapping[str, Any], client: httpx.Client
         return _from_command(ctx, command, base_url, user)
     cfg = login_config(section)
     if not cfg["path"]:
-        raise GateError("[gates.auth] has users but no way to log them in: set "
+        raise ConfigError("[gates.auth] has users but no way to log them in: set "
                         "login = { path = \"/api/auth/login\" } or token_command")
     return _from_login(client, base_url, cfg, user)
 
@@ -118,7 +119,7 @@ def _from_command(ctx: GateContext, command: Sequence[str], base_url: str, user:
     try:
         argv = [str(part).format(**values) for part in command]
     except (KeyError, IndexError, ValueError) as e:
-        raise GateError(f"[gates.auth] token_command has a bad placeholder: {e}") from None
+        raise ConfigError(f"[gates.auth] token_command has a bad placeholder: {e}") from None
     res = ctx.run(argv, timeout=60, env={"GATES_BASE_URL": base_url})
     lines = res.stdout.strip().splitlines()
     if res.returncode != 0 or not lines:

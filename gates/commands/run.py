@@ -12,6 +12,7 @@ from gates import batch, doctor, git, policy, publish, runner, subject
 from gates.apptest import app
 from gates.commands.common import Repo, open_repo
 from gates.console import LiveProgress, console, err, print_verdicts
+from gates.errors import ConfigError
 from gates.guard import notes
 from gates.model import Verdict
 from gates.publish import site
@@ -139,12 +140,22 @@ def main(args: argparse.Namespace) -> int:
         branches = args.branch
     verdicts = judge(repo, branches, RunOptions.from_args(args))
     print_verdicts(verdicts)
+    config_error(verdicts)
     if args.commit and not args.no_status:
         files = [repo.root / repo.config["status_dir"] / n for n in status_files(repo)]
         sha = git.commit_files(repo.root, files, "gates: update coordination files")
         if sha:
             console.print(f"[dim]committed the coordination files as {sha[:8]}[/]")
     return 0 if all(v.passed for v in verdicts) else 1
+
+
+def config_error(verdicts: list[Verdict]) -> None:
+    """A gate that found a config mistake only while running (an operation the document
+    does not have): the run is not a verdict on the branch, so exit 2, not 1."""
+    for v in verdicts:
+        for r in v.results:
+            if r.metrics.get(runner.CONFIG_ERROR):
+                raise ConfigError(r.reason)
 
 
 def status_files(repo: Repo) -> list[str]:

@@ -14,6 +14,7 @@ import pytest
 from gates.apptest import credentials
 from gates.apptest.credentials import User
 from gates.builtin.auth.gate import GATE
+from gates.errors import ConfigError
 from gates.gate import GateError
 from tests.conftest import GitRepo, gate_context
 from tests.json_server import serve
@@ -35,14 +36,14 @@ def test_users_from_the_config() -> None:
     ({"ann": {"role": "member", "pasword": "pw"}}, "unknown key 'pasword'"),
 ])
 def test_bad_users_are_one_clear_line(users: dict[str, Any], message: str) -> None:
-    with pytest.raises(GateError, match=message):
+    with pytest.raises(ConfigError, match=message):
         credentials.users({"users": users})
 
 
 def test_login_config_rejects_what_it_does_not_know() -> None:
-    with pytest.raises(GateError, match="login: unknown key 'token'"):
+    with pytest.raises(ConfigError, match="login: unknown key 'token'"):
         credentials.login_config({"login": {"path": "/l", "token": "x"}})
-    with pytest.raises(GateError, match=r"login\.format must be"):
+    with pytest.raises(ConfigError, match=r"login\.format must be"):
         credentials.login_config({"login": {"path": "/l", "format": "xml"}})
 
 
@@ -71,13 +72,18 @@ def test_token_from_the_login_operation(fmt: str) -> None:
     ({"path": "/login"}, (200, "<html>"), "did not answer JSON"),
     ({"path": "/login", "token_field": "jwt"}, (200, {"access_token": "t"}),
      "no 'jwt' in the answer of POST /login"),
-    ({}, (200, {}), "no way to log them in"),
 ])
 def test_a_login_that_fails_is_an_error(login: dict[str, str], answer: tuple[int, Any],
                                         message: str) -> None:
     with serve({("POST", "/login"): answer}) as url, httpx.Client(trust_env=False) as client, \
             pytest.raises(GateError, match=message):
         credentials.token_for(None, {"login": login}, client, url, ANN)  # type: ignore[arg-type]
+
+
+def test_users_without_a_way_to_log_in_are_a_config_mistake() -> None:
+    with httpx.Client(trust_env=False) as client, \
+            pytest.raises(ConfigError, match="no way to log them in"):
+        credentials.token_for(None, {"login": {}}, client, "http://h", ANN)  # type: ignore[arg-type]
 
 
 def test_token_from_a_command(tmp_path: Path) -> None:
@@ -91,5 +97,5 @@ def test_token_from_a_command(tmp_path: Path) -> None:
             "tok-ann-ann@x.test-member"
         with pytest.raises(GateError, match="token_command exited 1: no such user"):
             credentials.token_for(ctx, bad, client, "http://h", ANN)
-        with pytest.raises(GateError, match="bad placeholder"):
+        with pytest.raises(ConfigError, match="bad placeholder"):
             credentials.token_for(ctx, {"token_command": ["{nope}"]}, client, "http://h", ANN)

@@ -39,3 +39,11 @@ def judged_demo(tmp_path_factory: pytest.TempPathFactory) -> Judged:
     judged = Judged(repo, env, res.stdout + res.stderr)
     assert res.returncode == 1, judged.output  # blocked branches are the point of the demo
     return judged
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The test that first asks for the judged cluster pays for `gates run --all` (app
+    gates on both sides of every branch): it gets that run's own timeout."""
+    for item in items:
+        if "judged_demo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(1500))

@@ -28,8 +28,11 @@ def test_ironwood_payments_is_blocked_by_auth_for_the_invoice_idor(judged_demo: 
     idor = blocking["GET /api/invoices/{invoice_id}"]
     assert idor["rule"] == "bola" and idor["severity"] == "critical"
     assert idor["extra"]["caller"] == "bob (member) asking for alice's object"
-    assert idor["message"] == ("GET /api/invoices/{invoice_id} answers bob (member) asking "
-                               "for alice's object (BOLA/IDOR): HTTP 200, expected 403/404")
+    assert idor["message"].startswith(
+        "GET /api/invoices/{invoice_id} answers bob (member) asking for alice's object "
+        "(BOLA/IDOR): HTTP 200, expected 403/404 — evidence: the body is the one alice gets "
+        "from the same request: {")
+    assert idor["new"] and '"business_name"' in idor["extra"]["evidence"]
     assert "Bearer <token of bob>" in idor["extra"]["curl"]
     assert blocking["POST /api/webhooks/stripe/v2"]["rule"] == "webhook-signature-ignored"
     # everything else held: the same probes on the other operations were refused

@@ -15,16 +15,18 @@ from gates.apptest.openapi.document import (
     METHODS,
     SAFE_METHODS,
     Operation,
+    excluded,
     fetch,
     find,
     operations,
     requires_auth,
     resolve,
     security,
+    without,
 )
 from gates.apptest.openapi.examples import Example, example, json_body_schema, value
 from gates.apptest.openapi.linking import Link, evaluate, links, pointer
 
 __all__ = ["MAX_DEPTH", "METHODS", "SAFE_METHODS", "Example", "Link", "Operation", "evaluate",
-           "example", "fetch", "find", "json_body_schema", "links", "operations", "pointer",
-           "requires_auth", "resolve", "security", "value"]
+           "example", "excluded", "fetch", "find", "json_body_schema", "links", "operations", "pointer",
+           "requires_auth", "resolve", "security", "value", "without"]

@@ -129,3 +129,28 @@ def requires_auth(spec: Mapping[str, Any], op: Operation) -> bool:
     makes authentication optional)."""
     req = security(spec, op)
     return bool(req) and all(bool(r) for r in req)
+
+
+def excluded(entries: Any) -> tuple[str, ...]:
+    """The operations an `exclude` list names ("GET /createdb"); its other entries are
+    path globs of the common `exclude` key."""
+    out = []
+    for entry in entries or []:
+        method, _, path = str(entry).strip().partition(" ")
+        if method.lower() in METHODS and path.strip().startswith("/"):
+            out.append(f"{method.upper()} {path.strip()}")
+    return tuple(out)
+
+
+def without(spec: Mapping[str, Any], exclude: tuple[str, ...]) -> dict[str, Any]:
+    """`spec` without the operations of `exclude`: no probe ever calls them."""
+    if not exclude:
+        return dict(spec)
+    paths: dict[str, Any] = {}
+    for path, item in (spec.get("paths") or {}).items():
+        item = resolve(spec, item)
+        if isinstance(item, Mapping):
+            item = {k: v for k, v in item.items()
+                    if not (k in METHODS and f"{k.upper()} {path}" in exclude)}
+        paths[path] = item
+    return {**spec, "paths": paths}

@@ -60,6 +60,11 @@ def command(url: str, *, config_file: Path, junit: Path, ndjson: Path, token: st
     return [*cmd, *args]
 
 
+def exclude_args(operations: Sequence[str]) -> list[str]:
+    """`--exclude-name` for each excluded operation ("GET /createdb" is its name)."""
+    return [arg for op in dict.fromkeys(operations) for arg in ("--exclude-name", op)]
+
+
 def events(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(kind, payload) of every event in an NDJSON report; a line cut short by a
     killed run is skipped."""

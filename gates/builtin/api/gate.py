@@ -5,24 +5,28 @@ types, response schemas, …), its phases (examples, coverage, fuzzing, and
 stateful sequences through the document's links), authenticated as a user of
 `[gates.auth]`, bounded by `max_examples` per operation and `max_time` in all.
 Each failure is a finding with the operation, the check and a `curl` line; the
-JUnit report is an artifact. No app configured: skipped. The app not starting,
-no document, a failing login, a run past `max_time`: error.
+JUnit report is an artifact. The base's app gets the same run
+(`gates.apptest.base_side`, cached per base commit): its failures are existing.
+No app configured: skipped. The app not starting, no document, a failing login, a
+run past `max_time`: error.
 """
 
 from __future__ import annotations
 
 import hashlib
 from importlib import metadata
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 
 from gates import proc
-from gates.apptest import credentials, openapi
+from gates.apptest import base_side, credentials, openapi
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.builtin.api import fuzz
 from gates.builtin.api.fuzz import Failure
 from gates.config import GateSection
+from gates.errors import ConfigError
 from gates.gate import BaseGate, GateContext, GateError
 from gates.model import (
     Finding,
@@ -77,43 +81,91 @@ class Api(BaseGate[ApiSection]):
 
 
     def run(self, ctx: GateContext) -> GateResult:
+        cfg = self.section(ctx)
+        user = _user(cfg, credentials.users(ctx.settings["gates"].get("auth", {})))
         try:
             with ctx.app() as app:
-                return self._run(ctx, app)
+                branch = self._run(ctx, app, user)
+            if isinstance(branch, GateResult):
+                return branch
+            found, errors = branch
+            findings = [_finding(f) for f in found] + [_error_finding(e) for e in errors]
+            base = base_side.run(ctx, __name__, lambda base_app: self._base(ctx, base_app, user),
+                                 findings)
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
+        fixed = base_side.judge(findings, base)
+        who = user.label if user else "no user"
+        version = _version()
+        return GateResult(
+            gate=self.name, status=Status.PASS, findings=findings,
+            artifacts=self._artifacts(ctx),
+            metrics={"failures": len(found), "errors": len(errors), "user": who,
+                     "max_examples": int(cfg["max_examples"]), "seed": int(cfg["seed"]),
+                     "tools": {"schemathesis": version},
+                     "base": base_side.metrics(base, findings, fixed)},
+            sections=base_side.sections(base, findings, fixed)
+            + _sections(found, errors, who, version, cfg))
 
-    def _run(self, ctx: GateContext, app: RunningApp) -> GateResult:
+    def _run(self, ctx: GateContext, app: RunningApp, user: credentials.User | None
+             ) -> GateResult | tuple[list[Failure], list[str]]:
+        """The branch's run: its failures and errors, or an error result past max_time."""
         cfg = self.section(ctx)
-        auth = ctx.settings["gates"].get("auth", {})
-        user = _user(cfg, credentials.users(auth))
-        with httpx.Client(timeout=10.0, trust_env=False) as client:
-            openapi.fetch(client, app.url(cfg["spec"]))
-            token = (credentials.token_for(ctx, auth, client, app.base_url, user)
-                     if user else None)
-        work = ctx.workspace.scratch / self.name
-        work.mkdir(parents=True, exist_ok=True)
-        (work / "schemathesis.toml").write_text("# gates: nothing from the tree under test\n")
-        ctx.artifacts.mkdir(parents=True, exist_ok=True)
-        junit, ndjson = ctx.artifacts / "junit.xml", work / "events.ndjson"
-        cmd = fuzz.command(
-            app.url(cfg["spec"]), config_file=work / "schemathesis.toml", junit=junit,
-            ndjson=ndjson, token=token, max_examples=int(cfg["max_examples"]),
-            checks=cfg["checks"], exclude_checks=cfg["exclude_checks"], phases=cfg["phases"],
-            workers=int(cfg["workers"]), seed=int(cfg["seed"]), args=cfg["args"])
-        env = {"HYPOTHESIS_STORAGE_DIRECTORY": str(work / "hypothesis")}
         shown = f"Bearer <token of {user.name}>" if user else "<none>"
+        ctx.artifacts.mkdir(parents=True, exist_ok=True)
         try:
-            res = ctx.run(cmd, cwd=work, timeout=float(cfg["max_time"]), env=env)
+            res, found, errors = self._fuzz(ctx, app, user, "branch",
+                                            ctx.artifacts / "junit.xml")
         except proc.Timeout as e:
             (ctx.artifacts / "schemathesis.log").write_text(e.output + "\n", encoding="utf-8")
-            found = fuzz.failures(ndjson, shown_auth=shown)
+            found = fuzz.failures(self._work(ctx, "branch") / "events.ndjson", shown_auth=shown)
             return GateResult.error(
                 self.name, f"schemathesis did not finish within max_time = "
                 f"{cfg['max_time']:.0f}s (raise [gates.api] max_time or lower max_examples); "
                 f"{len(found)} failure(s) found so far",
                 findings=[_finding(f) for f in found], artifacts=self._artifacts(ctx))
         (ctx.artifacts / "schemathesis.log").write_text(res.output + "\n", encoding="utf-8")
+        return found, errors
+
+    def _base(self, ctx: GateContext, app: RunningApp, user: credentials.User | None
+              ) -> list[Finding]:
+        """The same run on the base's app: its findings (a timeout: GateError, not tested)."""
+        try:
+            _, found, errors = self._fuzz(ctx, app, user, "base",
+                                          self._work(ctx, "base") / "junit.xml")
+        except proc.Timeout:
+            raise GateError("schemathesis did not finish on the base's app") from None
+        return [_finding(f) for f in found] + [_error_finding(e) for e in errors]
+
+    def _work(self, ctx: GateContext, side: str) -> Path:
+        work = ctx.workspace.scratch / self.name / side
+        work.mkdir(parents=True, exist_ok=True)
+        return work
+
+    def _fuzz(self, ctx: GateContext, app: RunningApp, user: credentials.User | None,
+              side: str, junit: Path) -> tuple[proc.Result, list[Failure], list[str]]:
+        """schemathesis against `app`: its run, failures and errors. GateError when it could
+        not run; proc.Timeout past max_time."""
+        cfg = self.section(ctx)
+        auth = ctx.settings["gates"].get("auth", {})
+        with httpx.Client(timeout=10.0, trust_env=False) as client:
+            openapi.fetch(client, app.url(cfg["spec"]))
+            token = (credentials.token_for(ctx, auth, client, app.base_url, user)
+                     if user else None)
+        work = self._work(ctx, side)
+        (work / "schemathesis.toml").write_text("# gates: nothing from the tree under test\n")
+        ndjson = work / "events.ndjson"
+        ndjson.unlink(missing_ok=True)
+        exclude = (*openapi.excluded(auth.get("exclude")), *openapi.excluded(cfg["exclude"]))
+        cmd = fuzz.command(
+            app.url(cfg["spec"]), config_file=work / "schemathesis.toml", junit=junit,
+            ndjson=ndjson, token=token, max_examples=int(cfg["max_examples"]),
+            checks=cfg["checks"], exclude_checks=cfg["exclude_checks"], phases=cfg["phases"],
+            workers=int(cfg["workers"]), seed=int(cfg["seed"]),
+            args=[*cfg["args"], *fuzz.exclude_args(exclude)])
+        env = {"HYPOTHESIS_STORAGE_DIRECTORY": str(work / "hypothesis")}
+        shown = f"Bearer <token of {user.name}>" if user else "<none>"
+        res = ctx.run(cmd, cwd=work, timeout=float(cfg["max_time"]), env=env)
         if not app.alive():
             raise GateError(f"the app died during the schemathesis run (exit "
                             f"{app.process.returncode}); last lines of its log:\n"
@@ -122,19 +174,11 @@ class Api(BaseGate[ApiSection]):
         if res.returncode not in (0, 1) or (res.returncode == 1 and not found and not errors):
             raise GateError(f"schemathesis could not run (exit {res.returncode}):\n"
                             f"{res.output[-OUTPUT_TAIL:]}")
-        findings = [_finding(f) for f in found] + [_error_finding(e) for e in errors]
-        who = user.label if user else "no user"
-        version = _version()
-        return GateResult(
-            gate=self.name, status=Status.PASS, findings=findings,
-            artifacts=self._artifacts(ctx),
-            metrics={"failures": len(found), "errors": len(errors), "user": who,
-                     "max_examples": int(cfg["max_examples"]), "seed": int(cfg["seed"]),
-                     "tools": {"schemathesis": version}},
-            sections=_sections(found, errors, who, version, cfg))
+        return res, found, errors
 
     def _artifacts(self, ctx: GateContext) -> list[str]:
-        return [f"{self.name}/{n}" for n in ("junit.xml", "schemathesis.log", "app.log")
+        return [f"{self.name}/{n}" for n in ("junit.xml", "schemathesis.log", "app.log",
+                                                  "base.log")
                 if (ctx.artifacts / n).is_file()]
 
 
@@ -142,14 +186,14 @@ def _user(cfg: ApiSection, users: list[credentials.User]) -> credentials.User | 
     if cfg["user"]:
         found = next((u for u in users if u.name == cfg["user"]), None)
         if found is None:
-            raise GateError(f"[gates.api] user = {cfg['user']!r} is not a user of "
-                            "[gates.auth] users")
+            raise ConfigError(f"[gates.api] user = {cfg['user']!r} is not a user of "
+                              "[gates.auth] users")
         return found
     if cfg["role"]:
         found = next((u for u in users if u.role == cfg["role"]), None)
         if found is None:
-            raise GateError(f"[gates.api] role = {cfg['role']!r}: no user of [gates.auth] "
-                            "users has it")
+            raise ConfigError(f"[gates.api] role = {cfg['role']!r}: no user of [gates.auth] "
+                              "users has it")
         return found
     return users[0] if users else None
 

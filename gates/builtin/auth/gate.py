@@ -5,8 +5,11 @@ The probe (`gates.builtin.auth.probe`) reads the app's OpenAPI document and asks
 protected operation with forged, missing and wrong-role credentials and with
 another user's object; the access matrix goes to summary.md (`sections`) and
 verdict.json (`metrics["matrix"]`). The repo's tests (`gates.builtin.auth.target_tests`) run
-after the probe, on the same app. No app configured: skipped. The app not
-starting, no document, a user who cannot log in: error.
+after the probe, on a fresh start of the app (its own data, not what the probe
+wrote: `{tmp}` is a new folder). Then the base's app gets the same probe
+(`gates.apptest.base_side`, cached per base commit): what it shows too is existing.
+No app configured: skipped. The app not starting, no document, a user who cannot
+log in: error; a config mistake only the document reveals: ConfigError (exit 2).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from gates.apptest import credentials, junit, openapi, suite, tamper
+from gates.apptest import base_side, credentials, junit, openapi, suite, tamper
 from gates.apptest.app import AppNotConfigured, RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.auth import probe, report, target_tests
@@ -79,11 +82,16 @@ class Auth(BaseGate[AuthSection]):
                 cfg = probe_config(section, app_env)
                 users = credentials.users(section)
                 matrix = self._probe(ctx, app, cfg, users)
-                cases = (target_tests.run(ctx, app, tests, marker, section["args"], app_env)[0]
-                         if tests or marker else None)
+            cases = None
+            if tests or marker:  # on a fresh start: the app's own data, not the probe's writes
+                with ctx.app(label="tests-app") as fresh:
+                    cases = target_tests.run(ctx, fresh, tests, marker, section["args"],
+                                             app_env)[0]
+            base = base_side.run(ctx, __name__, lambda app: report.findings(
+                self._probe(ctx, app, cfg, users)), report.findings(matrix))
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
-        result = self._result(ctx, matrix, cases)
+        result = self._result(ctx, matrix, cases, base)
         # what the branch did to the suite itself (gates.apptest.tamper, as the tests gate)
         result.findings = deleted + tamper.scan(ctx, tests, only_roots=True) + result.findings
         return result
@@ -99,23 +107,28 @@ class Auth(BaseGate[AuthSection]):
                                 f"{app.log_tail()}")
 
         with httpx.Client(timeout=REQUEST_TIMEOUT, trust_env=False) as client:
+            def login(user: credentials.User) -> str:
+                return credentials.token_for(ctx, ctx.config, client, app.base_url, user)
+
             try:
-                spec = openapi.fetch(client, app.url(ctx.config["spec"]))
-                tokens = {u.name: credentials.token_for(ctx, ctx.config, client, app.base_url, u)
-                          for u in users}
+                spec = openapi.without(openapi.fetch(client, app.url(ctx.config["spec"])),
+                                       cfg.exclude)
+                tokens = {u.name: login(u) for u in users}
             except GateError:
                 check_alive()
                 raise
             session = Session(client=client, base_url=app.base_url, spec=spec,
                               cfg=cfg, users=users, tokens=tokens,
                               deadline=ctx.deadline - 5 if ctx.deadline else 1e18,
-                              check_alive=check_alive)
+                              check_alive=check_alive, login=login)
             return probe.run(session)
 
     def _result(self, ctx: GateContext, matrix: probe.Matrix,
-                cases: list[TestCase] | None) -> GateResult:
+                cases: list[TestCase] | None, base: base_side.BaseSide) -> GateResult:
         findings = report.findings(matrix)
+        fixed = base_side.judge(findings, base)
         metrics: dict[str, Any] = {
+            "base": base_side.metrics(base, findings, fixed),
             "operations": len(matrix.operations),
             "requests": len(matrix.cells),
             "holes": sum(1 for c in matrix.cells if c.outcome == "hole"),
@@ -123,7 +136,8 @@ class Auth(BaseGate[AuthSection]):
             "notes": matrix.notes,
         }
         tests = ""
-        artifacts = [f"{self.name}/app.log"] if (ctx.artifacts / "app.log").is_file() else []
+        artifacts = [f"{self.name}/{n}" for n in ("app.log", "tests-app.log", "base.log")
+                     if (ctx.artifacts / n).is_file()]
         if cases is not None:
             findings += junit.findings_from_junit(cases, gate=self.name,
                                                         severity=Severity.HIGH)
@@ -135,7 +149,8 @@ class Auth(BaseGate[AuthSection]):
                           if (ctx.artifacts / n).is_file()]
         return GateResult(gate=self.name, status=Status.PASS, findings=findings,
                           metrics=metrics, artifacts=artifacts,
-                          sections=report.sections(matrix, tests))
+                          sections=base_side.sections(base, findings, fixed)
+                          + report.sections(matrix, tests))
 
 
 GATE = Auth()

@@ -18,7 +18,7 @@ from gates.apptest import openapi
 from gates.apptest.credentials import User
 from gates.apptest.openapi import Operation
 from gates.builtin.auth.session import Session
-from gates.gate import GateError
+from gates.errors import ConfigError
 
 LIST_KEYS = ("items", "data", "results", "records")
 
@@ -36,8 +36,8 @@ def owned_operations(s: Session, ops: list[Operation]) -> dict[str, Owned]:
     for ref, create in s.cfg.owned.items():
         for name in (ref, create):
             if name and openapi.find(ops, name) is None:
-                raise GateError(f"[gates.auth] owned names {name!r}, which the OpenAPI "
-                                "document does not have")
+                raise ConfigError(f"[gates.auth] owned names {name!r}, which the OpenAPI "
+                                  "document does not have")
     targets = [op for op in ops if s.protected(op) and op.path_params and (
         op.spec.get("x-owner") is True or any(openapi.find([op], r) for r in s.cfg.owned))]
     links = openapi.links(s.spec, ops)
@@ -52,7 +52,9 @@ def owned_operations(s: Session, ops: list[Operation]) -> dict[str, Owned]:
             out[op.key] = Owned(owner, None, {}, f"no second user with the role "
                                                  f"{owner.role!r} to ask for {owner.name}'s object")
             continue
-        values, how = _from_creates(s, op, owner, ops, links)
+        values, how = _own_name(s, op, owner)
+        if not values:
+            values, how = _from_creates(s, op, owner, ops, links)
         out[op.key] = Owned(owner, other, values, how)
     for key, found in list(out.items()):  # then the owner's lists (creates have run by now)
         op = next(o for o in targets if o.key == key)
@@ -88,8 +90,21 @@ def _from_creates(s: Session, op: Operation, owner: User, ops: list[Operation],
             values = _params_from(op, body)
             if values:
                 return values, f"created by {owner.name} through {source.key}"
+            tried[-1] += (f", but its answer carries no {' or '.join(op.path_params)}"
+                          f"{' (nor id)' if len(op.path_params) == 1 else ''}: return it, "
+                          "or add an OpenAPI link from that response to "
+                          f"{op.key}")
     return {}, ("; ".join(tried) if tried else "no operation creates its object "
                 "(no link to it, no create operation in `[gates.auth] owned`)")
+
+
+def _own_name(s: Session, op: Operation, owner: User) -> tuple[dict[str, Any], str]:
+    """An operation on a user itself (`/users/{username}/password`): the owner's object
+    is the owner, named by the login's username."""
+    if op.path_params == [s.cfg.username_field]:
+        return ({s.cfg.username_field: owner.username},
+                f"{owner.name} itself ({s.cfg.username_field} in the path)")
+    return {}, ""
 
 
 def _from_list(s: Session, op: Operation, owner: User, ops: list[Operation]

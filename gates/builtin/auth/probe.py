@@ -12,7 +12,16 @@ config) is called by:
   user whose role the operation does not allow;
 - on an operation on one user's objects (`x-owner`, or `owned` in the config):
   another user of the same role, asking for an object of the owner's
-  (`gates.builtin.auth.owners`) — refused means 403/404.
+  (`gates.builtin.auth.owners`) — refused means 403/404. Being let in is BOLA
+  only with evidence (`gates.builtin.auth.evidence`): the body is the one the
+  owner gets, or the owner's object read back by the owner changed or is gone,
+  or the owner can no longer log in; a 2xx without evidence is `suspicious`.
+
+Destructive requests never touch what the probe did not make: a DELETE, PUT or
+PATCH whose path values are not an object the probe created gets values nobody
+has (`gates-probe-…`), and a password in a request body is the caller's own. After
+every unsafe operation each configured user must still log in; one who cannot is
+an error naming the operation that came before.
 
 A public webhook that the document says is signed (`x-webhook` with a
 `signature_header`) gets an event with a forged signature: refused means
@@ -33,7 +42,7 @@ from typing import Any
 from gates.apptest import openapi
 from gates.apptest.credentials import User
 from gates.apptest.openapi import Example, Operation
-from gates.builtin.auth import forge, owners
+from gates.builtin.auth import evidence, forge, holes, owners
 from gates.builtin.auth.session import Session
 from gates.gate import GateError
 
@@ -55,6 +64,12 @@ PROBES: dict[str, tuple[str, str]] = {
     "role": ("Other roles", "role-not-enforced"),
     "other-user": ("Other user's object", "bola"),
     "webhook": ("Forged signature", "webhook-signature-ignored"),
+    # the holes of gates.builtin.auth.holes
+    "injection": ("Injection", "injection"),
+    "mass-assignment": ("Mass assignment", "mass-assignment"),
+    "weak-key": ("Weak key", "jwt-weak-key"),
+    "cors": ("CORS", "cors-permissive"),
+    "headers": ("Headers", "security-headers-missing"),
 }
 
 
@@ -66,6 +81,7 @@ class Caller:
     shown: str  # the Authorization header as the curl line shows it (no secret)
     refuse: tuple[int, ...] = ()  # the answers that refuse it; () for the control
     headers: tuple[tuple[str, str], ...] = ()  # more headers it sends (no secret)
+    user: User | None = None  # whose token it sends (a password in the body is theirs)
 
     @property
     def expected(self) -> str:
@@ -79,8 +95,9 @@ class Cell:
     caller: str
     expected: str  # "allowed", "401/403", "403/404"
     got: int
-    outcome: str  # ok | hole | server-error | other | inconclusive
+    outcome: str  # ok | hole | suspicious | server-error | other | inconclusive
     curl: str
+    evidence: str = ""  # what proves a hole (or what a suspicious answer showed)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,16 +149,22 @@ def run(s: Session) -> Matrix:
     order = sorted(protected, key=lambda op: (METHOD_ORDER.get(op.method, 1),
                                               op.key in owned, op.path))
     verified: tuple[Example, User] | None = None
+    keyed: tuple[str, Example, User] | None = None  # … and it refuses a request without one
     for op in order:
         cells, example, control = _probe(s, op, owned.get(op.key))
         matrix.cells += cells
-        if verified is None and control is not None and op.safe and cells and any(
+        if control is None or not op.safe or not any(
                 c.probe == "control" and c.outcome == "ok" for c in cells):
-            verified = (example, control)
+            continue
+        verified = verified or (example, control)
+        if keyed is None and any(c.probe == "no-token" and c.outcome == "ok" for c in cells):
+            keyed = (op.key, example, control)
     s.check_alive()
     _check_controls(s, matrix)
     if s.cfg.jwt_secret and any(c.probe == "expired" for c in matrix.cells):
         _check_secret(s, matrix, verified)
+    matrix.cells += [Cell(*found) for found in holes.run(s, keyed)]
+    s.check_alive()
     return matrix
 
 
@@ -171,23 +194,40 @@ def _probe(s: Session, op: Operation, owned: owners.Owned | None
            ) -> tuple[list[Cell], Example, User | None]:
     allowed = s.allowed(op)
     control = owned.owner if owned else (allowed[0] if allowed else None)
+    mine = bool(owned and owned.values)
     values = {**s.cfg.values, **(owned.values if owned else {})}
     ex = openapi.example(s.spec, op, values)
+    if not op.safe and not mine:
+        ex = evidence.unheld(s.spec, op, values)  # path values nobody has: nothing to break
     probes = _callers(s, op, control, allowed)
     if owned and owned.values and owned.other is not None:
         other = owned.other
         probes.append(Caller("other-user", f"{other.label} asking for {owned.owner.name}'s object",
                              s.tokens.get(other.name), f"Bearer <token of {other.name}>",
-                             NOT_YOURS))
+                             NOT_YOURS, user=other))
     first = [] if control is None else [
         Caller("control", control.label, s.tokens.get(control.name),
-               f"Bearer <token of {control.name}>")]
+               f"Bearer <token of {control.name}>", user=control)]
     callers = first + probes if op.safe else probes + first
     cells = []
+    owner_answer: evidence.Answer | None = None
     for caller in callers:
-        resp, line = s.send(ex, caller.token, caller.shown, caller.who, dict(caller.headers))
-        cells.append(Cell(op.key, caller.probe, caller.who, caller.expected, resp.status_code,
-                          judge(caller, resp.status_code), line))
+        sent = evidence.own_password(ex, s, caller.user or control)
+        watch = (evidence.Watch.before_write(s, op, owned) if caller.probe == "other-user"
+                 and owned is not None and not op.safe else None)
+        resp, line = s.send(sent, caller.token, caller.shown, caller.who, dict(caller.headers))
+        cell = Cell(op.key, caller.probe, caller.who, caller.expected, resp.status_code,
+                    judge(caller, resp.status_code), line)
+        if caller.probe == "control":
+            owner_answer = evidence.Answer.of(resp)
+        elif caller.probe == "other-user" and cell.outcome == "hole" and owned is not None:
+            proof = (watch.after(s, sent) if watch is not None else
+                     evidence.same_body(owned.owner, owner_answer, evidence.Answer.of(resp)))
+            cell.evidence = proof or evidence.unproven(resp, owned.owner, op.safe, watch)
+            cell.outcome = "hole" if proof else "suspicious"
+        cells.append(cell)
+    if not op.safe:
+        s.check_logins(f"{op.key} (last sent as {callers[-1].who})" if callers else op.key)
     return cells, ex, control
 
 
@@ -218,7 +258,7 @@ def _callers(s: Session, op: Operation, control: User | None, allowed: list[User
         if u.role not in seen:
             seen.add(u.role)
             out.append(Caller("role", u.label, s.tokens.get(u.name),
-                              f"Bearer <token of {u.name}>", REFUSED))
+                              f"Bearer <token of {u.name}>", REFUSED, user=u))
     return out
 
 
@@ -239,7 +279,7 @@ def _tampered(s: Session, control: User | None, others: list[User]) -> Caller | 
     token = forge.tamper(jwt, admin, str(sub) if sub is not None else None)
     whose = f", subject of {target.name}" if target and sub is not None else ""
     return Caller("tampered", f"{base.label}, role raised to {admin}{whose}", token,
-                  f"Bearer <token of {base.name}, payload tampered>", REFUSED)
+                  f"Bearer <token of {base.name}, payload tampered>", REFUSED, user=base)
 
 
 def _check_controls(s: Session, matrix: Matrix) -> None:

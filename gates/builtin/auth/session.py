@@ -16,10 +16,11 @@ from typing import Any
 import httpx
 
 from gates.apptest import openapi
-from gates.apptest.credentials import User, table
+from gates.apptest.credentials import User, login_config, table
 from gates.apptest.curl import curl
 from gates.apptest.openapi import Example, Operation
 from gates.builtin.auth import forge
+from gates.errors import ConfigError
 from gates.gate import GateError
 
 
@@ -30,6 +31,9 @@ class ProbeConfig:
     owned: dict[str, str]  # operation -> the operation creating its object ("": links/list)
     jwt_secret: str  # "" when expired tokens cannot be minted
     admin_role: str  # "" : guessed from the document
+    password_field: str = "password"  # the login's: a body property holding a password
+    username_field: str = "username"  # the login's: a path parameter naming a user
+    exclude: tuple[str, ...] = ()  # operations never called ("GET /createdb")
 
 
 def config(section: Mapping[str, Any], app_env: Mapping[str, Any]) -> ProbeConfig:
@@ -39,17 +43,28 @@ def config(section: Mapping[str, Any], app_env: Mapping[str, Any]) -> ProbeConfi
     if secret.startswith("${") and secret.endswith("}"):
         name = secret[2:-1]
         if name not in app_env:
-            raise GateError(f"[gates.auth] jwt_secret names ${{{name}}}, which [app] env "
+            raise ConfigError(f"[gates.auth] jwt_secret names ${{{name}}}, which [app] env "
                             "does not set")
         secret = str(app_env[name])
     roles = {}
     for pattern, allowed in table(section.get("roles")).items():
         if not isinstance(allowed, list) or not all(isinstance(r, str) for r in allowed):
-            raise GateError(f"[gates.auth] roles.{pattern!r} must be a list of role names")
+            raise ConfigError(f"[gates.auth] roles.{pattern!r} must be a list of role names "
+                              f"(write [\"{allowed}\"])" if isinstance(allowed, str) else
+                              f"[gates.auth] roles.{pattern!r} must be a list of role names")
         roles[str(pattern)] = list(allowed)
-    owned = {str(k): str(v) for k, v in table(section.get("owned")).items()}
+    login = login_config(section)
+    owned = {}
+    for ref, create in table(section.get("owned")).items():
+        if not isinstance(create, str):
+            raise ConfigError(f"[gates.auth] owned.{ref!r} must be the operation that "
+                              "creates its object, or \"\"")
+        owned[str(ref)] = create
     return ProbeConfig(values=table(section.get("values")), roles=roles, owned=owned,
-                       jwt_secret=secret, admin_role=str(section.get("admin_role") or ""))
+                       jwt_secret=secret, admin_role=str(section.get("admin_role") or ""),
+                       password_field=str(login["password_field"]),
+                       username_field=str(login["username_field"]),
+                       exclude=openapi.excluded(section.get("exclude")))
 
 
 @dataclass
@@ -62,6 +77,7 @@ class Session:
     tokens: dict[str, str]  # user name -> token
     deadline: float  # time.monotonic()
     check_alive: Callable[[], None]  # raises GateError when the app has died
+    login: Callable[[User], str] = lambda u: ""  # a fresh token; GateError when refused
     _created: dict[tuple[str, str], tuple[int, Any, Mapping[str, str], Example]] = field(
         default_factory=dict)
 
@@ -98,6 +114,18 @@ class Session:
         return max(sorted(roles), key=lambda role: (
             sum(role in r for r in lists), -min(len(r) for r in lists if role in r)))
 
+    def check_logins(self, after: str) -> None:
+        """Every configured user can still log in; else the operation sent before is named
+        (a probe that locked a user out would make every later answer meaningless)."""
+        for user in self.users:
+            try:
+                self.login(user)
+            except GateError as e:
+                raise GateError(f"{user.name} can no longer log in after {after}: {e}. The "
+                                "probe changed a configured user; exclude that operation "
+                                "([gates.auth] exclude) or give the probe an object of its "
+                                "own ([gates.auth] owned)") from None
+
     def jwt(self, user: User) -> forge.Jwt | None:
         return forge.parse(self.tokens.get(user.name, ""))
 
@@ -116,13 +144,20 @@ class Session:
                 kw["json"] = ex.body
             else:
                 kw["data"] = ex.body
-        try:
-            resp = self.client.request(ex.method, self.base_url + ex.path, params=ex.query,
-                                       headers=headers, **kw)
-        except httpx.HTTPError as e:
-            self.check_alive()
-            raise GateError(f"{ex.method} {ex.path} as {who} failed: "
-                            f"{type(e).__name__}: {e}") from None
+        for attempt in (1, 2):
+            try:
+                resp = self.client.request(ex.method, self.base_url + ex.path,
+                                           params=ex.query, headers=headers, **kw)
+                break
+            except httpx.TransportError as e:  # a kept-alive connection the app closed
+                self.check_alive()
+                if attempt == 2:
+                    raise GateError(f"{ex.method} {ex.path} as {who} failed: "
+                                    f"{type(e).__name__}: {e}") from None
+            except httpx.HTTPError as e:
+                self.check_alive()
+                raise GateError(f"{ex.method} {ex.path} as {who} failed: "
+                                f"{type(e).__name__}: {e}") from None
         shown_headers = {**ex.headers, **(extra or {})}
         if token is not None:
             shown_headers["Authorization"] = shown

@@ -50,3 +50,13 @@ def test_fetch_loads_a_document_and_says_why_it_cannot() -> None:
     with httpx.Client(trust_env=False) as client, pytest.raises(
             GateError, match="could not fetch the OpenAPI document"):
         openapi.fetch(client, url + "/openapi.json")  # the server is gone
+
+
+def test_exclude_names_operations_and_they_leave_the_document() -> None:
+    doc = {"openapi": "3.1.0", "paths": {"/createdb": {"get": {}, "post": {}},
+                                          "/users/{u}": {"delete": {}, "get": {}}}}
+    exclude = openapi.excluded(["GET /createdb", "delete /users/{u}", "tests/**", "*.md"])
+    assert exclude == ("GET /createdb", "DELETE /users/{u}")  # file globs are not operations
+    left = openapi.without(doc, exclude)
+    assert [op.key for op in openapi.operations(left)] == ["POST /createdb", "GET /users/{u}"]
+    assert openapi.operations(doc)[0].key == "GET /createdb"  # the document itself is kept

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gates.builtin.api.gate import GATE
+from gates.errors import ConfigError
 from gates.gate import GateError
 from gates.model import Severity, Status
 from tests.conftest import GitRepo, run_gate, run_gates
@@ -92,12 +93,17 @@ def test_a_response_field_missing_from_the_schema_is_found(tmp_path: Path) -> No
     (("max_examples = 10", 'max_examples = 10\nspec = "/nope.json"'),
      "no OpenAPI document at http://127.0.0.1:"),
     (('"ann-pass"', '"wrong"'), "login as ann failed: POST /login answered HTTP 401"),
-    (("max_examples = 10", 'max_examples = 10\nuser = "zed"'),
-     "[gates.api] user = 'zed' is not a user of [gates.auth] users"),
 ])
 def test_errors(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     with pytest.raises(GateError, match="^" + re.escape(message)):
         run_gate(api_repo(tmp_path, CONFIG.replace(*change)), "acacia/items", GATE)
+
+
+def test_an_unknown_user_is_a_config_mistake(tmp_path: Path) -> None:
+    config = CONFIG.replace("max_examples = 10", 'max_examples = 10\nuser = "zed"')
+    with pytest.raises(ConfigError, match="^" + re.escape(
+            "[gates.api] user = 'zed' is not a user of [gates.auth] users")):
+        run_gate(api_repo(tmp_path, config), "acacia/items", GATE)
 
 
 def test_a_run_past_max_time_is_an_error(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from gates.apptest import openapi
 from gates.apptest.credentials import User
 from gates.builtin.auth import owners
 from gates.builtin.auth.session import ProbeConfig, Session
-from gates.gate import GateError
+from gates.errors import ConfigError
 from tests.json_server import serve
 
 ANN, BEN, ROOT = (User("ann", "ann", "a", "member"), User("ben", "ben", "b", "member"),
@@ -30,6 +30,9 @@ SPEC: dict[str, Any] = {"openapi": "3.1.0", "paths": {
     "/bills": {"post": ROLES},
     "/bills/{bill_id}": {"get": ROLES},
     "/admin/{thing_id}": {"get": {"x-roles": ["admin"], "x-owner": True}},
+    "/receipts": {"post": ROLES},
+    "/receipts/{receipt_id}": {"get": ROLES},
+    "/users/{username}/email": {"put": ROLES},
 }}
 
 
@@ -37,7 +40,8 @@ SPEC: dict[str, Any] = {"openapi": "3.1.0", "paths": {
 def api() -> Iterator[str]:
     routes = {("POST", "/notes"): (201, {"note": {"id": 7}}),
               ("GET", "/loans"): (200, {"items": [{"id": 3}, {"id": 4}]}),
-              ("POST", "/bills"): (201, {"bill_id": 11})}
+              ("POST", "/bills"): (201, {"bill_id": 11}),
+              ("POST", "/receipts"): (200, {"saved": True})}
     with serve(routes) as url:
         yield url
 
@@ -67,5 +71,20 @@ def test_an_admin_only_operation_has_no_second_user_to_ask(api: str) -> None:
 
 
 def test_a_configured_operation_the_document_lacks_is_an_error(api: str) -> None:
-    with pytest.raises(GateError, match="owned names 'POST /bill', which the OpenAPI"):
+    with pytest.raises(ConfigError, match="owned names 'POST /bill', which the OpenAPI"):
         owned(api, **{"GET /bills/{bill_id}": "POST /bill"})
+
+
+def test_a_create_whose_answer_names_no_object_says_what_it_needs(api: str) -> None:
+    receipt = owned(api, **{"GET /receipts/{receipt_id}": "POST /receipts"})[
+        "GET /receipts/{receipt_id}"]
+    assert receipt.values == {}
+    assert receipt.how == ("POST /receipts answered 200, but its answer carries no receipt_id "
+                           "(nor id): return it, or add an OpenAPI link from that response to "
+                           "GET /receipts/{receipt_id}")
+
+
+def test_an_operation_on_a_user_itself_is_the_owner_s_own_name(api: str) -> None:
+    email = owned(api, **{"PUT /users/{username}/email": ""})["PUT /users/{username}/email"]
+    assert (email.owner, email.other, email.values) == (ANN, BEN, {"username": "ann"})
+    assert email.how == "ann itself (username in the path)"

@@ -3,6 +3,7 @@ judged. The probe against real apps is in tests/builtin/auth/test_gate.py."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from gates.builtin.auth import probe as authprobe
 from gates.builtin.auth import session as authsession
 from gates.builtin.auth.probe import Caller
 from gates.builtin.auth.session import ProbeConfig, Session
+from gates.errors import ConfigError
 from gates.gate import GateError
 
 SPEC: dict[str, Any] = {"openapi": "3.1.0", "paths": {
@@ -56,10 +58,11 @@ def test_config_takes_the_secret_from_the_app_env() -> None:
 
 @pytest.mark.parametrize(("section", "message"), [
     ({"jwt_secret": "${NOPE}"}, r"names \$\{NOPE\}, which \[app\] env does not set"),
-    ({"roles": {"/a": "admin"}}, r"roles\.'/a' must be a list of role names"),
+    ({"roles": {"/a": "admin"}}, r"roles\.'/a' must be a list of role names \(write \[\"admin\"\]\)"),
+    ({"owned": {"GET /a/{id}": 3}}, r"owned\.'GET /a/\{id\}' must be the operation that creates"),
 ])
 def test_bad_config_is_one_clear_line(section: dict[str, Any], message: str) -> None:
-    with pytest.raises(GateError, match=message):
+    with pytest.raises(ConfigError, match=message):
         authsession.config(section, {})
 
 
@@ -99,3 +102,20 @@ def test_allowed_users_least_privileged_first(client: httpx.Client) -> None:
 def test_admin_role_is_the_one_every_role_list_names(client: httpx.Client) -> None:
     assert session(client).admin_role == "admin"
     assert session(client, admin_role="superuser").admin_role == "superuser"
+
+
+def test_a_user_who_can_no_longer_log_in_is_an_error_naming_the_operation_before(
+        client: httpx.Client) -> None:
+    s = session(client)
+
+    def login(user: User) -> str:
+        if user.name == "ben":
+            raise GateError("login as ben failed: POST /login answered HTTP 401")
+        return "t"
+
+    s.login = login
+    with pytest.raises(GateError, match=re.escape(
+            "ben can no longer log in after DELETE /api/admin/users (last sent as root "
+            "(admin)): login as ben failed: POST /login answered HTTP 401. The probe changed "
+            "a configured user")):
+        s.check_logins("DELETE /api/admin/users (last sent as root (admin))")

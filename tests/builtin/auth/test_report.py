@@ -59,3 +59,34 @@ def test_sections_show_the_matrix_and_the_notes() -> None:
 def test_sections_without_protected_operations_are_the_notes() -> None:
     empty = Matrix(operations=[], notes=["the OpenAPI document has no protected operation"])
     assert render(report.sections(empty)) == "- the OpenAPI document has no protected operation"
+
+
+def test_one_operation_open_to_many_callers_is_one_finding_naming_them() -> None:
+    op = "GET /admin/stats"
+    cells = [Cell(op, p, who, "401/403", 200, "hole", f"curl {p}") for p, who in (
+        ("role", "ann (member)"), ("no-token", "no token"), ("alg-none", "ann, alg none"))]
+    [f] = report.findings(Matrix(operations=[(op, "admin")], cells=cells))
+    assert (f.rule, f.severity) == ("auth-missing", Severity.CRITICAL)
+    assert f.message == ("GET /admin/stats answers a request without credentials; let in: "
+                         "no token (200), ann, alg none (200), ann (member) (200): HTTP 200, "
+                         "expected 401/403")
+    assert f.extra["callers"] == ["no token", "ann, alg none", "ann (member)"]
+    assert f.extra["curl"] == "curl no-token"
+    # the same cause with fewer callers let in is the same finding (new vs existing)
+    [alone] = report.findings(Matrix(operations=[(op, "admin")], cells=cells[1:2]))
+    assert alone.fingerprint == f.fingerprint
+
+
+def test_a_2xx_without_evidence_is_an_info_note_and_with_evidence_quotes_it() -> None:
+    op = "PUT /u/{username}/email"
+    seen = "answered 200, but ann's object read back through GET /u/ann did not change"
+    proof = "ann's object changed, read back by ann through GET /u/ann: before {}, after {}"
+    caller = "ben (member) asking for ann's object"
+    note = Cell(op, "other-user", caller, "403/404", 200, "suspicious", "c", seen)
+    hole = Cell(op, "other-user", caller, "403/404", 200, "hole", "c", proof)
+    [n] = report.findings(Matrix(operations=[(op, "member")], cells=[note]))
+    assert (n.rule, n.severity, n.extra["evidence"]) == ("suspicious-access", Severity.INFO, seen)
+    assert n.message.endswith(f"HTTP 200, expected 403/404 — {seen}")
+    [b] = report.findings(Matrix(operations=[(op, "member")], cells=[hole]))
+    assert (b.rule, b.severity) == ("bola", Severity.CRITICAL)
+    assert b.message.endswith(f"(BOLA/IDOR): HTTP 200, expected 403/404 — evidence: {proof}")
