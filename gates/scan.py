@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import math
 import os
@@ -100,8 +101,8 @@ def in_parts(scan: Scan, root: Path, files: list[str]) -> list[Finding]:
     n = parts_for(root, files)
     if n <= 1:
         return scan(root, files)
-    chunks = split(root, files, n)
-    return [f for part in in_parallel([lambda c=c: scan(root, c) for c in chunks]) for f in part]
+    calls = [functools.partial(scan, root, chunk) for chunk in split(root, files, n)]
+    return [f for part in in_parallel(calls) for f in part]
 
 
 def regular_files(root: Path, paths: Sequence[str]) -> list[str]:
