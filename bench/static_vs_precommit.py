@@ -378,10 +378,19 @@ def main() -> int:
     k = len(branches)
     print(f"measuring rows {','.join(r for r in ROWS if r in wanted)} (one-branch rows × {n}, "
           f"all-branches and full-scan rows × {m})…")
-    rows = []
+    rows: list[tuple[str, str, tuple[float, float], tuple[float, float]]] = []
+
+    def line(name: str, peer: str, g: tuple[float, float], p: tuple[float, float]) -> str:
+        return (f"{name:28} {g[0]:7.2f}s {g[1]:4.1f}  {peer:34} {p[0]:7.2f}s {p[1]:4.1f} "
+                f"{g[0] / p[0]:5.2f}×")
+
+    def add(name: str, peer: str, g: tuple[float, float], p: tuple[float, float]) -> None:
+        rows.append((name, peer, g, p))
+        print("  " + line(name, peer, g, p), flush=True)  # as soon as measured
+
     if {"1", "2"} & wanted:
         cold, peer1 = median_pair(gates_cold, lambda: precommit(x), n)
-        rows.append(("1. one branch, cold", "pre-commit --from-ref/--to-ref", cold, peer1))
+        add("1. one branch, cold", "pre-commit --from-ref/--to-ref", cold, peer1)
     if "1b" in wanted:
         clear()
         t0 = time.perf_counter()
@@ -389,28 +398,25 @@ def main() -> int:
         warm_took = time.perf_counter() - t0
         shutil.copyfile(cache_db, warmed)
         based, peer1b = median_pair((restore_warmed, gates_again), lambda: precommit(x), n)
-        rows.append(("1b. base already scanned", "pre-commit --from-ref/--to-ref", based,
-                     peer1b))
+        add("1b. base already scanned", "pre-commit --from-ref/--to-ref", based, peer1b)
         print(f"(gates warm, the whole base from an empty cache, once: {warm_took:.1f} s)")
     if "2" in wanted:
         gates_cold()
         again, _ = median_pair(gates_again, lambda: None, n)
-        rows.append(("2. same branch again, warm", "pre-commit (no result cache)", again,
-                     peer1))
-        rows.append(("2b. warm vs cold", "gates, cold", again, cold))
+        add("2. same branch again, warm", "pre-commit (no result cache)", again, peer1)
+        add("2b. warm vs cold", "gates, cold", again, cold)
     every = None
     if "3" in wanted:
         every, peer_all = median_pair(gates_all, precommit_all, m)
-        rows.append((f"3. all {k} branches: --all", f"{k} × pre-commit", every, peer_all))
+        add(f"3. all {k} branches: --all", f"{k} × pre-commit", every, peer_all)
     if {"3b", "3c"} & wanted:
         every = every or median_pair(gates_all, lambda: None, m)[0]
         each_cold, each_shared = median_pair(gates_each_cold, gates_each_shared, m)
-        rows.append(("3b. --all", f"{k} × gates cold (cache cleared)", every, each_cold))
-        rows.append(("3c. --all", f"{k} × gates, one shared cache", every, each_shared))
+        add("3b. --all", f"{k} × gates cold (cache cleared)", every, each_cold)
+        add("3c. --all", f"{k} × gates, one shared cache", every, each_shared)
     if "4" in wanted:
         incremental, full = median_pair(gates_cold, precommit_full, m)
-        rows.append(("4. incremental (cold)", "full scan: pre-commit --all-files", incremental,
-                     full))
+        add("4. incremental (cold)", "full scan: pre-commit --all-files", incremental, full)
     load1 = os.getloadavg()
     print(f"\nmachine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"load average {load0[0]:.1f} → {load1[0]:.1f} (shared with other work)\n"
@@ -420,8 +426,8 @@ def main() -> int:
           f"(CPU s / wall s) of the run\n")
     print(f"{'case':28} {'gates':>8} {'cpu':>4}  {'compared with':34} {'time':>8} {'cpu':>4} "
           f"{'ratio':>6}")
-    for name, peer, (g, gc), (p, pc) in rows:
-        print(f"{name:28} {g:7.2f}s {gc:4.1f}  {peer:34} {p:7.2f}s {pc:4.1f} {g / p:5.2f}×")
+    for row in rows:
+        print(line(*row))
     print("\npre-commit runs local hooks with the same tools and rules: ruff (same select), "
           "bandit,\nsemgrep with gates' bundled rules, detect-secrets. gates also scans "
           "the base's version\nof each changed file (new vs existing findings) and "
