@@ -117,7 +117,7 @@ PRECOMMIT = """repos:
         types: [python]
       - id: semgrep
         name: semgrep
-        entry: {bin}/semgrep scan --config {rules} --disable-version-check --metrics=off --error --quiet
+        entry: {bin}/semgrep scan --config {rules} --disable-version-check --metrics=off --error --quiet --timeout {timeout}
         language: system
         types_or: [python, ts, javascript]
       - id: detect-secrets
@@ -134,6 +134,7 @@ REAL_SHA256 = "7f2767680b6d2398aea7082e45a774b2b0767b5c8d8ffb9c8b683088ea9b29c5"
 REAL_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gates-bench" \
     / "realcode"
 REAL_SKIP = ("doc",)  # the rendered documentation: not code
+RULE_TIMEOUT_REAL = 300  # semgrep's limit per rule and file (s), gates and pre-commit alike
 
 
 def fetch_real() -> Path:
@@ -170,7 +171,7 @@ def make_real_repo(dest: Path, n_branches: int) -> list[str]:
     # semgrep's per-rule, per-file time limit: a rule that runs out is an error in gates
     # (a skipped check), so give the biggest modules room on a busy machine
     (dest / "gates.toml").write_text('[gates.lint]\nselect = ["E4", "E7", "E9", "F"]\n'
-                                     '[gates.security]\nrule_timeout = 300\n')
+                                     f'[gates.security]\nrule_timeout = {RULE_TIMEOUT_REAL}\n')
     sh("git", "add", "-A", cwd=dest)
     sh("git", "commit", "-q", "-m", "init", cwd=dest)
     modules = sorted((p for p in dest.rglob("*.py") if ".git" not in p.parts),
@@ -308,7 +309,10 @@ def main() -> int:
         branches = make_repo(repo, args.py, args.ts, args.branches)
         what = f"generated: {args.py} .py + {args.ts} .ts files of ~15 lines"
     config = tmp / "pre-commit.yaml"  # outside the repo: the repo stays as it is
-    config.write_text(PRECOMMIT.format(bin=BIN, rules=RULES))
+    # semgrep's per-rule, per-file time limit as gates has it (semgrep's own default, 5 s,
+    # would skip the slow rules on big files: less work than gates does)
+    timeout = RULE_TIMEOUT_REAL if args.real else 30
+    config.write_text(PRECOMMIT.format(bin=BIN, rules=RULES, timeout=timeout))
     cache_db = Path(subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=repo,
                                    text=True, capture_output=True, check=True).stdout.strip())
     cache_db = (repo / cache_db / "gates" / "cache.sqlite").resolve()
