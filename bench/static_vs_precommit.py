@@ -438,7 +438,7 @@ def main() -> int:
     print(f"\nmachine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"load average {load0[0]:.1f} → {load1[0]:.1f} (shared with other work)\n"
           f"repository: {what}; {n_py} .py files; {k} branches; {x} changes "
-          f"{changed_kb(x):.0f} KB of files\n"
+          f"{changed_kb(x):.1f} KB of files\n"
           f"medians of {n} (rows 1–2) and {m} (rows 3–4) alternated runs; cpu: cores busy "
           f"(CPU s / wall s) of the run\n")
     print(f"{'case':28} {'gates':>8} {'cpu':>4}  {'compared with':34} {'time':>8} {'cpu':>4} "
