@@ -97,7 +97,7 @@ def split(root: Path, files: Sequence[str], n: int) -> list[list[str]]:
 
 def in_parts(scan: Scan, root: Path, files: list[str]) -> list[Finding]:
     """`scan` over `files` under `root`, split into `parts_for` parts run at once (for
-    a single-threaded tool: bandit, detect-secrets)."""
+    a single-threaded tool such as bandit)."""
     n = parts_for(root, files)
     if n <= 1:
         return scan(root, files)
