@@ -83,6 +83,22 @@ def parser() -> argparse.ArgumentParser:
     doctor.add_argument("--gate", metavar="NAMES", help="only these gates (comma-separated)")
     doctor.set_defaults(func="doctor")
 
+    warm = sub.add_parser(
+        "warm", help="scan the base's files ahead of the branches (the base side paid once)",
+        description="Scan, for every per-file gate (lint, security, secrets), the files the "
+                    "base changed since --since (every file without it) that the result "
+                    "cache lacks, so that every branch's run finds the base's side scanned. "
+                    "Run it on each push to the base.")
+    _common(warm)
+    warm.add_argument("--since", metavar="COMMIT",
+                      help="only the files the base changed since this commit (the previous "
+                           "push's tip)")
+    warm.add_argument("--gate", metavar="NAMES", help="only these gates (comma-separated)")
+    warm.add_argument("--jobs", "-j", type=int, default=0,
+                      help="tool runs at once (default: the config, else the CPU count)")
+    warm.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    warm.set_defaults(func="warm")
+
     cache = sub.add_parser("cache", help="show or clear the result cache")
     cache.add_argument("action", choices=["info", "clear"])
     cache.add_argument("--repo", default=".", metavar="DIR")

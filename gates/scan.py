@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -48,6 +50,59 @@ def in_parallel(calls: Sequence[Callable[[], T]], jobs: int | None = None) -> li
         futures: list[Future[T]] = [pool.submit(contextvars.copy_context().run, c)
                                     for c in calls]
     return [f.result() for f in futures]
+
+
+# -- every core: how many parts a scan is worth splitting into ---------------------------
+
+PART_BYTES = 48_000  # a part smaller than this costs more in tool start-up than it saves
+PART_FILES = 50  # … and so does one of fewer small files than this
+
+
+def cores() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def parts_for(root: Path, files: Sequence[str]) -> int:
+    """Into how many parts (processes, or a tool's own jobs) a scan of `files` under
+    `root` is worth splitting: one per core at most, and none smaller than
+    `PART_BYTES` unless it holds `PART_FILES` files."""
+    size = 0
+    for f in files:
+        with contextlib.suppress(OSError):
+            size += (root / f).stat().st_size
+    wanted = max(math.ceil(size / PART_BYTES), len(files) // PART_FILES)
+    return max(1, min(cores(), len(files), wanted))
+
+
+def split(root: Path, files: Sequence[str], n: int) -> list[list[str]]:
+    """`files` in `n` parts of about the same size (largest first, each to the lightest
+    part), none empty."""
+    sized = []
+    for f in files:
+        try:
+            sized.append(((root / f).stat().st_size, f))
+        except OSError:
+            sized.append((0, f))
+    sized.sort(reverse=True)
+    parts: list[tuple[int, list[str]]] = [(0, []) for _ in range(max(1, n))]
+    for size, f in sized:
+        i = min(range(len(parts)), key=lambda j: parts[j][0])
+        parts[i] = (parts[i][0] + size, [*parts[i][1], f])
+    return [sorted(p) for _, p in parts if p]
+
+
+def in_parts(scan: Scan, root: Path, files: list[str]) -> list[Finding]:
+    """`scan` over `files` under `root`, split into `parts_for` parts run at once (for
+    a single-threaded tool such as bandit)."""
+    n = parts_for(root, files)
+    if n <= 1:
+        return scan(root, files)
+    calls = [functools.partial(scan, root, chunk) for chunk in split(root, files, n)]
+    return [f for part in in_parallel(calls) for f in part]
 
 
 def regular_files(root: Path, paths: Sequence[str]) -> list[str]:
@@ -133,22 +188,26 @@ def layers(pairs: Sequence[Pair]) -> list[dict[str, str]]:
 
 
 def scan_pairs(ws: Workspace, tool: str, pairs: Sequence[Pair], scan: Scan, *,
-               together: bool = False, jobs: int = 2) -> tuple[dict[Pair, list[Finding]], int]:
+               together: bool = False, split: bool = False, jobs: int = 0
+               ) -> tuple[dict[Pair, list[Finding]], int]:
     """({pair: fingerprinted findings}, tool invocations) for `pairs`, written from
     their blobs: one invocation per layer, or, `together`, one for all layers side by
     side in numbered folders (for a tool whose findings do not depend on where a file
-    is). Raises what `scan` raises, and `GateError` when the tool names a path it was
+    is). `split`: each invocation's files are split across the cores (`in_parts`), for
+    a tool that uses one core. Layers run at once (`jobs`; 0: one per core).
+    Raises what `scan` raises, and `GateError` when the tool names a path it was
     not given (nothing is cached then)."""
     groups = layers(pairs)
     calls = [groups] if together and len(groups) > 1 else [[g] for g in groups]
     out: dict[Pair, list[Finding]] = {}
-    for part in in_parallel([_one_call(ws, tool, c, scan) for c in calls], jobs=jobs):
+    for part in in_parallel([_one_call(ws, tool, c, scan, split) for c in calls],
+                            jobs=jobs or cores()):
         out.update(part)
     return out, len(calls)
 
 
-def _one_call(ws: Workspace, tool: str, batch: list[dict[str, str]], scan: Scan
-              ) -> Callable[[], dict[Pair, list[Finding]]]:
+def _one_call(ws: Workspace, tool: str, batch: list[dict[str, str]], scan: Scan,
+              split: bool) -> Callable[[], dict[Pair, list[Finding]]]:
     def call() -> dict[Pair, list[Finding]]:
         root = Path(tempfile.mkdtemp(prefix=f"{tool}-", dir=ws.scratch))
         nested = len(batch) > 1
@@ -156,7 +215,8 @@ def _one_call(ws: Workspace, tool: str, batch: list[dict[str, str]], scan: Scan
                  for i, layer in enumerate(batch) for p, b in layer.items()}
         git.export_blobs(ws.repo, {name: b for name, (_, _, b) in where.items()}, root)
         present = regular_files(root, list(where))
-        found = scan(root, present) if present else []
+        found = ((in_parts(scan, root, present) if split else scan(root, present))
+                 if present else [])
         out: dict[Pair, list[Finding]] = {(p, b): [] for _, p, b in where.values()}
         by_layer: dict[int, list[Finding]] = {}
         for f in found:
@@ -187,6 +247,7 @@ class Request:
     scan: Scan
     workspace: Workspace
     together: bool = False
+    split: bool = False
 
 
 _collecting: contextvars.ContextVar[list[Request] | None] = contextvars.ContextVar(
@@ -199,7 +260,7 @@ def is_collecting() -> bool:
 
 
 def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None],
-               files: list[str], scan: Scan, *, together: bool = False
+               files: list[str], scan: Scan, *, together: bool = False, split: bool = False
                ) -> tuple[list[Finding], dict[str, int]]:
     """(branch findings with `new` set, stats). `scan(root, paths)` runs the tool once
     over `paths` under `root` and returns findings with paths relative to root; it
@@ -208,7 +269,9 @@ def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None]
     be a function, for a salt known only after a scan (a version read from the tool's
     output): then every file is scanned, and stored under `salt()` unless it is None.
     `together`: the tool's findings in a file do not depend on the file's location,
-    so both sides can share one invocation (see `scan_pairs`).
+    so both sides can share one invocation (see `scan_pairs`); `split`: the tool uses
+    one core, so its files are split across the cores. What the cache lacks on either
+    side is scanned at once, base and branch together.
     stats: cache `hits` and `misses` (files), `files` / `base_files` (regular files on
     each side)."""
     ws = ctx.workspace
@@ -221,8 +284,8 @@ def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None]
     if collected is not None:
         if not isinstance(salt, str):
             raise GateError(f"{tool}: a collecting pass needs the cache key up front")
-        collected += [Request(tool, salt, branch_blobs, scan, ws, together),
-                      Request(tool, salt, base_blobs, scan, ws, together)]
+        collected += [Request(tool, salt, branch_blobs, scan, ws, together, split),
+                      Request(tool, salt, base_blobs, scan, ws, together, split)]
         return [], {"hits": 0, "misses": 0, **sizes}
     cache = Cache.for_repo(ws.repo)
     pairs = list(dict.fromkeys([*branch_blobs.items(), *base_blobs.items()]))
@@ -230,7 +293,8 @@ def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None]
              for pair, found in lookup(cache, tool, salt, pairs).items()} \
         if isinstance(salt, str) else {}
     missing = [pair for pair in pairs if pair not in known]
-    fresh, _ = scan_pairs(ws, tool, missing, scan, together=together) if missing else ({}, 0)
+    fresh, _ = (scan_pairs(ws, tool, missing, scan, together=together, split=split)
+                if missing else ({}, 0))
     key_salt = salt if isinstance(salt, str) else salt()
     if key_salt is not None:
         store(cache, tool, key_salt, {pair: [f.to_json() for f in found]
@@ -297,7 +361,7 @@ def _batch_call(cache: Cache, tool: str, salt: str, pairs: list[Pair], req: Requ
     def call() -> None:
         try:
             fresh, n = scan_pairs(req.workspace, tool, pairs, req.scan, together=req.together,
-                                  jobs=1)
+                                  split=req.split, jobs=1)
         except Exception:  # the judging run meets it again, and reports it
             stats.failed += 1
             return

@@ -65,12 +65,12 @@ def notes(repo: GitRepo) -> GitRepo:
 
 
 def both_sides(repo: GitRepo, branch: str, tool: Todo | Callable[..., list[Finding]], *,
-               salt: str = "v1", together: bool = False, files: list[str] | None = None
-               ) -> tuple[list[Finding], dict[str, Any]]:
+               salt: str = "v1", together: bool = False, split: bool = False,
+               files: list[str] | None = None) -> tuple[list[Finding], dict[str, Any]]:
     """`scan.both_sides` as a gate calls it: on the files the branch changed."""
     with gate_context(repo, branch, Tiny()) as ctx:
         return scan.both_sides(ctx, "todo", salt, ctx.changed if files is None else files,
-                               tool, together=together)
+                               tool, together=together, split=split)
 
 
 def seen(findings: list[Finding]) -> list[tuple[str | None, int | None, bool]]:
@@ -166,3 +166,56 @@ def test_layers_put_two_blobs_of_one_path_in_two_folders() -> None:
     assert scan.layers([("a.py", "1"), ("b.py", "2"), ("a.py", "3"), ("a.py", "4")]) == [
         {"a.py": "1", "b.py": "2"}, {"a.py": "3"}, {"a.py": "4"}]
     assert scan.layers([]) == []
+
+
+# -- every core: big scans split in parts run at once --------------------------------------
+
+BIG = "X = 1\n" + "# filler line of a big module\n" * 3000  # ~90 KB
+
+
+def test_a_big_scan_is_split_across_the_cores_and_judged_the_same(
+        repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`split`: both sides of two big files (4 files, ~360 KB) in one folder, scanned by
+    one process per core, each a part of about the same size; the findings are those
+    of one scan of everything."""
+    repo.commit({"app/big.py": BIG + "# TODO: old\n", "app/huge.py": BIG * 2}, "big modules")
+    repo.branch("walnut/big", {"app/big.py": BIG + "# TODO: old\n# TODO: new\n",
+                               "app/huge.py": BIG * 2 + "# TODO: also new\n"})
+    whole = Todo()
+    expected, _ = both_sides(repo, "walnut/big", whole, together=True, salt="one")
+    assert len(whole.calls) == 1
+    monkeypatch.setattr(scan, "cores", lambda: 2)
+    parts = Todo()
+    found, _ = both_sides(repo, "walnut/big", parts, together=True, split=True, salt="two")
+    assert seen(found) == seen(expected)
+    assert {("app/big.py", 3002, False), ("app/big.py", 3003, True)} <= set(seen(found))
+    # two parts, of 2 files each (the two huge ones apart), under the same folder
+    assert sorted(len(paths) for _, paths, _ in parts.calls) == [2, 2]
+    assert len({root for root, _, _ in parts.calls}) == 1
+    assert {p for _, paths, _ in parts.calls for p in paths} == {
+        "0/app/big.py", "0/app/huge.py", "1/app/big.py", "1/app/huge.py"}
+    assert all({p.split("/", 1)[1] for p in paths} == {"app/big.py", "app/huge.py"}
+               for _, paths, _ in parts.calls)
+
+
+def test_small_scans_stay_in_one_process(notes: GitRepo,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "cores", lambda: 8)
+    tool = Todo()
+    both_sides(notes, "walnut/a", tool, together=True, split=True)
+    assert len(tool.calls) == 1  # two small files: a second process would cost more
+
+
+def test_parts_for_and_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "cores", lambda: 4)
+    sizes = {"a": 100_000, "b": 60_000, "c": 30_000, "d": 30_000, "e": 10}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    assert scan.parts_for(tmp_path, ["e"]) == 1
+    assert scan.parts_for(tmp_path, ["c", "e"]) == 1  # 30 KB: below PART_BYTES
+    assert scan.parts_for(tmp_path, list(sizes)) == 4  # 220 KB, 4 cores
+    monkeypatch.setattr(scan, "cores", lambda: 2)
+    assert scan.parts_for(tmp_path, list(sizes)) == 2
+    parts = scan.split(tmp_path, list(sizes), 2)
+    assert sorted(parts) == [["a", "e"], ["b", "c", "d"]]  # 100 KB and 120 KB
+    assert scan.split(tmp_path, ["a"], 3) == [["a"]]  # never an empty part

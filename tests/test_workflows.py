@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +70,12 @@ def test_no_expression_inside_a_script(path: Path) -> None:
 def test_the_gates_workflow() -> None:
     doc = load("gates.yml")
     on = triggers(doc)
-    assert on["push"]["branches"] == ["*/*"] and "pull_request" in on
+    assert on["push"]["branches"] == ["*/*", "main"] and "pull_request" in on
     assert doc["permissions"] == {"contents": "read"}  # no write token for branch code
     text = (CI / "gates.yml").read_text()
     assert "secrets." not in text and "pull_request_target" not in text
-    [job] = doc["jobs"].values()
+    assert set(doc["jobs"]) == {"warm", "gates"}
+    job = doc["jobs"]["gates"]
     checkout = job["steps"][0]
     assert checkout["uses"].startswith("actions/checkout@")
     assert checkout["with"]["fetch-depth"] == 0 and checkout["with"]["persist-credentials"] is False
@@ -122,3 +126,52 @@ def test_every_checkout_fetches_the_whole_history(path: Path) -> None:
     for step in steps(load(path.name)):
         if str(step.get("uses", "")).startswith("actions/checkout"):
             assert step.get("with", {}).get("fetch-depth") == 0, (path.name, step)
+
+
+def _uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in job["steps"] if s.get("uses", "").split("@")[0] == action]
+
+
+def test_the_base_warms_the_cache_and_only_the_base_saves_it() -> None:
+    """A push to the base restores the result cache, runs `gates warm`, saves it; a
+    branch's run restores it before `gates run` and never saves it (its results could
+    be planted). The cached path is where gates keeps its cache (gates.store)."""
+    from gates import store
+
+    doc = load("gates.yml")
+    warm, gates = doc["jobs"]["warm"], doc["jobs"]["gates"]
+    base_only = "github.event_name == 'push' && github.ref_name == " \
+                "github.event.repository.default_branch"
+    assert warm["if"] == base_only
+    assert "github.ref_name != github.event.repository.default_branch" in gates["if"]
+    names = [s.get("uses", "").split("@")[0] or s.get("run", "").split()[:2] for s in
+             warm["steps"]]
+    order = [names.index("actions/cache/restore"), names.index(["gates", "warm"]),
+             names.index("actions/cache/save")]
+    assert order == sorted(order), names
+    [restore], [save] = _uses(warm, "actions/cache/restore"), _uses(warm, "actions/cache/save")
+    assert restore["with"]["path"] == save["with"]["path"]
+    assert save["with"]["key"] == "gates-cache-${{ github.sha }}"
+    assert restore["with"]["restore-keys"] == "gates-cache-"
+    # the branch's job: restore, before the run; never a save, nor the saving actions/cache
+    [branch_restore] = _uses(gates, "actions/cache/restore")
+    assert not _uses(gates, "actions/cache/save") and not _uses(gates, "actions/cache")
+    assert branch_restore["with"]["path"] == restore["with"]["path"]
+    assert branch_restore["with"]["restore-keys"] == "gates-cache-"
+    steps_ = gates["steps"]
+    run_at = next(i for i, s in enumerate(steps_) if "gates run" in s.get("run", ""))
+    assert steps_.index(branch_restore) < run_at
+    # the path is the cache's: <git dir>/gates/cache.sqlite (and its -wal, -shm)
+    rel = store.cache_db(ROOT).relative_to(store.folder(ROOT).parent)
+    assert restore["with"]["path"] == f".git/{rel.as_posix()}*"
+
+
+def test_zizmor_finds_nothing_in_the_templates() -> None:
+    """zizmor (GitHub Actions' security linter) over every template, offline, with the
+    policy of tests/zizmor.yml: no finding (exit 0)."""
+    exe = shutil.which("zizmor") or str(Path(sys.executable).parent / "zizmor")
+    res = subprocess.run([exe, "--offline", "--no-progress", "--config",
+                          str(ROOT / "tests" / "zizmor.yml"), *map(str, TEMPLATES)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "No findings" in res.stdout + res.stderr

@@ -2,8 +2,9 @@
 
 detect-secrets (`scan --all-files`) runs over a folder holding only the files
 the branch adds or changes (written from their blobs; no symlinks) and the base's
-version of them, one process for both, only for files the result cache (keyed
-by detect-secrets' version, plugins, limits and blob) does not know yet, with
+version of them, both at once, only for files the result cache (keyed
+by detect-secrets' version, plugins, limits and blob) does not know yet (its own
+worker processes spread a big scan over the cores: `--cores`), with
 the plugins of `plugins` plus one of ours for Stripe live keys in their current,
 long form (detect-secrets' own Stripe plugin knows only the old 24-character
 keys). Its network verification is off (`-n`), and so is its inline allowlist
@@ -172,10 +173,12 @@ class Secrets(BaseGate[SecretsSection]):
 
     def _scan(self, ctx: GateContext, args: list[str], root: Path, files: list[str]
               ) -> list[Finding]:
-        """detect-secrets over `root`, which holds only `files`."""
+        """detect-secrets over `files` under `root` (a folder holding only them), in
+        as many worker processes of its own as the files are worth (`scan.parts_for`)."""
         if not files:
             return []
-        res = ctx.run([*args, "."], cwd=root)
+        cores = ["--cores", str(scan.parts_for(root, files))]
+        res = ctx.run([args[0], *cores, *args[1:], "--", *files], cwd=root)
         if res.returncode != 0:
             raise GateError(f"detect-secrets failed (exit {res.returncode}): "
                             f"{res.stderr.strip()[-300:]}")

@@ -114,13 +114,14 @@ class Security(BaseGate[SecuritySection]):
             scan.digest(sg_version, rules, cfg["rule_timeout"]) if sg_version else sg_salt)
         bd_version = bandit_version(ctx) if python else ""
         bd_salt = scan.digest(bd_version, cfg["bandit_skip"])
-        # semgrep and bandit side by side, each once for both sides, on what the cache lacks
+        # semgrep and bandit side by side, each once for both sides, on what the cache
+        # lacks; semgrep spreads its files over the cores (--jobs), bandit runs in parts
         (sg, sg_stats), (bd, bd_stats) = scan.in_parallel([
             lambda: scan.both_sides(ctx, "semgrep", sg_salt_now,
                                     files, semgrep, together=path_free(configs)),
             lambda: scan.both_sides(ctx, "bandit", bd_salt, python,
                                     lambda root, paths: run_bandit(ctx, root, paths),
-                                    together=True),
+                                    together=True, split=True),
         ])
         if not sg_version and learnt:
             sg_version = learnt[0]

@@ -25,7 +25,6 @@ SEMGREP_SEVERITY = {
 }
 # semgrep errors about a target it could not (fully) parse; anything else is fatal
 PARSE_ERRORS = {"PartialParsing", "Syntax error", "Lexical error", "Other syntax error"}
-MANY_FILES = 50  # from this many files on, semgrep picks its own number of jobs
 
 
 def semgrep_version(ctx: GateContext, *, ask: bool = True, fresh: bool = False) -> str:
@@ -108,8 +107,7 @@ def run_semgrep(ctx: GateContext, root: Path, files: list[str], configs: list[Pa
     cmd = [ctx.config["semgrep"], "scan", "--json", "--quiet", "--disable-version-check",
            "--metrics=off", "--no-git-ignore", "--disable-nosem",
            "--timeout", str(int(ctx.config["rule_timeout"]))]
-    if len(files) < MANY_FILES:  # its worker processes cost more than they save here
-        cmd += ["--jobs", "1"]
+    cmd += ["--jobs", str(scan.parts_for(root, files))]  # its files across the cores
     for c in configs:
         cmd += ["--config", str(c)]
     res = ctx.run([*cmd, "--", *files], cwd=root, env=SEMGREP_ENV)
