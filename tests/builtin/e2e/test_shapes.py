@@ -256,3 +256,54 @@ def test_the_shapes_are_read_from_the_suite_and_the_repo(tmp_path: Path) -> None
     none = shapes.detect(_tree(tmp_path / "n", {"tests/e2e/test_x.py": (
         "def test_x(page, base_url):\n    page.goto(base_url)\n")}), ["tests/e2e"])
     assert none is None
+
+
+THREAD_CONFTEST = '''\
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from page import HTML
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = HTML.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+'''
+
+
+@pytest.mark.slow
+def test_a_conftest_that_serves_the_app_on_a_thread(tmp_path: Path) -> None:
+    need_chromium()
+    repo = GitRepo(tmp_path / "thread")
+    repo.commit({"page.py": 'HTML = "<h1>Shop</h1><button id=add>Add to cart</button>"\n',
+                 "tests/e2e/conftest.py": THREAD_CONFTEST,
+                 "tests/e2e/test_page.py": (
+                     "from playwright.sync_api import expect\n\n\n"
+                     "def test_add_to_cart_button(page, site):\n    page.goto(site)\n"
+                     '    expect(page.locator("#add")).to_have_text("Add to cart", '
+                     "timeout=3000)\n"),
+                 "gates.toml": CONFIG}, "a page served by the suite's own thread")
+    repo.branch("walnut/rename", {"page.py": 'HTML = "<h1>Shop</h1><button id=add>Buy</button>"\n'})
+    code, gate, _ = run(repo, "walnut/rename")
+    assert code == 1 and gate["status"] == "fail", gate
+    assert gate["metrics"]["server"] == shapes.THREAD  # type: ignore[index]
+    [broken] = gate["findings"]  # type: ignore[misc]
+    assert broken["blocking"] and "test_add_to_cart_button[chromium] failed" in broken["message"]
