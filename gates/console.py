@@ -25,7 +25,7 @@ console = Console(stderr=False, highlight=False, soft_wrap=True, width=_LOG_WIDT
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "bold red",
-         Status.SKIPPED: "dim"}
+         Status.SKIPPED: "yellow"}
 
 
 def status_text(status: Status) -> str:
@@ -114,6 +114,9 @@ def verdict_table(verdicts: list[Verdict]) -> Table:
     for v in verdicts:
         cells = {r.gate: status_text(r.status) for r in v.results}
         verdict = verdict_text(v.passed)
+        skipped = sum(r.status == Status.SKIPPED for r in v.results)
+        if v.passed and skipped:  # a pass over gates that did not run says so
+            verdict += f" [yellow]({skipped} not run)[/]"
         t.add_row(escape(v.branch), verdict, *(cells.get(g, "[dim]—[/]") for g in gates),
                   f"{v.duration:.1f}s")
     return t

@@ -55,3 +55,20 @@ def test_the_table_says_how_many_branches_may_merge_and_into_what() -> None:
     out.print(con.verdict_table([_verdict("walnut/catalog", [], passed=True),
                                  _verdict("ironwood/payments", [_blocking("x", Severity.HIGH, 1)])]))
     assert out.export_text().lstrip().startswith("1 of 2 branches may merge into main")
+
+
+def test_a_pass_over_a_skipped_gate_says_so_in_the_table_and_the_summary() -> None:
+    """Issue 26: nobody reads a bare "✅ pass" over a gate that did not run."""
+    from gates.publish import summary
+
+    v = _verdict("walnut/rename", [], passed=True)
+    v.results.append(GateResult.skipped("e2e", "no Playwright tests configured"))
+    out = Console(width=160, record=True, color_system=None)
+    out.print(con.verdict_table([v]))
+    row = next(line for line in out.export_text().splitlines() if "walnut/rename" in line)
+    assert "✅ pass (1 not run)" in row and "⏭️ skipped" in row
+    text = summary.render(v)
+    assert text.startswith("# ✅ pass (⏭️ 1 gate not run): `walnut/rename`")
+    assert "**Not run**" in text and "- ⏭️ **e2e**: no Playwright tests configured" in text
+    # a pass with every gate run reads as before
+    assert summary.render(_verdict("walnut/docs", [], passed=True)).startswith("# ✅ pass: ")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -206,3 +207,32 @@ def base_failures(ctx: GateContext, salt: Sequence[str],
     failing = sorted(c.test_id for c in run_base().failed())
     store.put_many({k: failing}, "base-failures")
     return set(failing)
+
+
+# -- a failing test's state: new, flaky or existing debt (tests and e2e gates) --------
+
+
+def judge_failures(findings: Sequence[Finding], flaky_ids: set[str], on_base: set[str], *,
+                   flaky_blocks: bool) -> list[Finding]:
+    """Findings of failing tests (`junit.findings_from_junit`, `extra["test"]` the test
+    id) marked: one that passed when run again is `flaky` (info unless `flaky_blocks`),
+    one that also fails on the base is existing debt (`new = False`)."""
+    for f in findings:
+        test = str(f.extra.get("test", ""))
+        if test in flaky_ids:
+            f.rule = "flaky"
+            f.severity = Severity.HIGH if flaky_blocks else Severity.INFO
+            f.message += " — then passed when run again: flaky"
+            f.fingerprint = hashlib.sha256(
+                "\0".join((f.gate, "flaky", test)).encode()).hexdigest()[:16]
+        elif test in on_base:
+            f.new = False
+            f.message += " (already fails on the base: existing debt)"
+    return list(findings)
+
+
+def import_path(tree: Path) -> dict[str, str]:
+    """The environment that puts the tree's code first on a suite's import path (the
+    tree, and its `src/` when it has one), ahead of anything installed."""
+    paths = [tree, *([tree / "src"] if (tree / "src").is_dir() else [])]
+    return {"PYTHONPATH": os.pathsep.join(str(p) for p in paths)}

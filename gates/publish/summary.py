@@ -11,7 +11,18 @@ SEV_EMOJI = {Severity.CRITICAL: "🚨", Severity.HIGH: "⚠️", Severity.MEDIUM
 
 
 def verdict_line(v: Verdict) -> str:
-    return "✅ pass" if v.passed else "❌ blocked"
+    """`✅ pass`, `❌ blocked`; a pass over gates that did not run says how many, so that
+    nobody reads a pass over a gate that tested nothing."""
+    if not v.passed:
+        return "❌ blocked"
+    skipped = not_run(v)
+    return "✅ pass" + (f" ({STATUS_EMOJI[Status.SKIPPED]} {len(skipped)} gate"
+                       f"{'s' if len(skipped) != 1 else ''} not run)" if skipped else "")
+
+
+def not_run(v: Verdict) -> list[GateResult]:
+    """The gates of a verdict that were skipped."""
+    return [r for r in v.results if r.status == Status.SKIPPED]
 
 
 def _finding(f: Finding) -> str:
@@ -52,6 +63,11 @@ def render(v: Verdict, links: dict[str, str] | None = None) -> str:
     ]
     if v.reasons:
         out += ["**Why it is blocked**", ""] + [f"- {esc(r)}" for r in v.reasons] + [""]
+    skipped = not_run(v)
+    if skipped:
+        out += ["**Not run** (skipped: this verdict says nothing about them)", ""]
+        out += [f"- {STATUS_EMOJI[Status.SKIPPED]} **{esc(r.gate)}**: {esc(r.reason)}"
+                for r in skipped] + [""]
     out += ["| Gate | Status | New | Existing | Time | Note |",
             "|---|---|---:|---:|---:|---|"]
     out += [_gate_row(r) for r in v.results]

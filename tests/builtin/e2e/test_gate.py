@@ -126,13 +126,16 @@ def test_no_tests_configured_skips(tmp_path: Path) -> None:
     assert result.status == Status.SKIPPED and "[gates.e2e] tests" in result.reason
 
 
-def test_no_app_skips(tmp_path: Path) -> None:
+def test_no_app_and_no_server_of_its_own_is_an_error(tmp_path: Path) -> None:
+    """Issue 26: a configured gate never skips; its suite needs [app] (it reads base_url)."""
+    need_chromium()
     repo = GitRepo(tmp_path / "repo")
     repo.commit({"tests/e2e/test_search.py": TEST,
                  "gates.toml": '[gates.e2e]\ntests = ["tests/e2e"]\n'}, "tests, no app")
     repo.branch("walnut/docs", {"NOTES.md": "# notes\n"})
-    result = run_gate(repo, "walnut/docs", GATE)
-    assert result.status == Status.SKIPPED and "[app] command" in result.reason
+    with gate_context(repo, "walnut/docs", GATE) as ctx, \
+            pytest.raises(GateError, match=r"start no server .* set \[app\] command"):
+        GATE.run(ctx)
 
 
 def test_a_branch_that_deletes_the_tests_is_an_error(tmp_path: Path) -> None:
