@@ -140,20 +140,9 @@ class Tests(BaseGate[TestsSection]):
 
     def _test_findings(self, failed: list[TestCase], flaky: set[str], on_base: set[str],
                        flaky_blocks: bool) -> list[Finding]:
-        out = []
-        for f in junit_parse.findings_from_junit(
-                failed, gate=self.name, more=lambda c: {"node_id": suite.node_id(c)}):
-            test = str(f.extra["test"])
-            if test in flaky:
-                f.rule = "flaky"
-                f.severity = Severity.HIGH if flaky_blocks else Severity.INFO
-                f.message += " — then passed when run again: flaky"
-                f.fingerprint = _fp(self.name, "flaky", test)
-            elif test in on_base:
-                f.new = False
-                f.message += " (already fails on the base: existing debt)"
-            out.append(f)
-        return out
+        return suite.judge_failures(junit_parse.findings_from_junit(
+            failed, gate=self.name, more=lambda c: {"node_id": suite.node_id(c)}),
+            flaky, on_base, flaky_blocks=flaky_blocks)
 
     def _result(self, ctx: GateContext, runner: Runner, cases: list[TestCase],
                 findings: list[Finding], flaky: set[str], on_base: set[str],
