@@ -212,8 +212,12 @@ def _check_gate_values(section: Mapping[str, Any], where: str, prefix: str) -> N
         Severity.parse(section.get("threshold", "low"))
         for sev in section.get("path_thresholds", {}).values():
             Severity.parse(sev)
+        Severity.parse(section.get("payment_threshold") or "low")
     except ValueError as e:
         raise ConfigError(f"{where}: '{prefix}threshold': {e}") from None
+    if section.get("block_confidence", "low") not in ("high", "medium", "low"):
+        raise ConfigError(f"{where}: '{prefix}block_confidence' must be \"high\", \"medium\" "
+                          "or \"low\"")
     timeout = section.get("timeout", 1.0)
     if timeout <= 0:
         raise ConfigError(f"{where}: '{prefix}timeout' must be greater than 0")

@@ -250,6 +250,8 @@ def _guarded(gate: Gate, ctx: GateContext) -> GateResult:
         result = GateResult.error(gate.name, str(e))
     except GateError as e:
         result = GateResult.error(gate.name, str(e))
+    except ConfigError as e:  # raised again by run_gates: one line, exit 2
+        result = GateResult.error(gate.name, str(e), metrics={"config_error": True})
     except Exception as e:
         tb = traceback.format_exc(limit=8)
         result = GateResult.error(gate.name, f"gate crashed: {type(e).__name__}: {e}",
@@ -315,6 +317,9 @@ def run_gates(
     alone = [(g, c) for g, c in contexts if g.exclusive]
     results = _pool(shared, jobs, progress, branch)
     results.update(_pool(alone, 1, progress, branch))
+    for r in results.values():
+        if r.metrics.get("config_error"):  # a gate found the config wrong: no verdict at all
+            raise ConfigError(r.reason or f"{r.gate}: bad configuration")
     return [results[c.name] for _, c in contexts]
 
 
