@@ -19,6 +19,8 @@ from typing import Any, TypedDict, cast
 from gates.errors import ConfigError
 
 CONFIG_FILES = ("gates.toml", "pyproject.toml")
+# the coordination files gates writes into `status_dir` (besides AGENT_STATUS_<AGENT>.md)
+STATUS_FILES = ("CLUSTER_STATUS.md", "CLUSTER_ISSUES.md")
 ANY = object()  # a default that accepts any type
 
 
@@ -245,3 +247,13 @@ def load_dir(root: Path, gate_defaults: Mapping[str, Mapping[str, Any]] | None =
         return p.read_text(encoding="utf-8") if p.is_file() else None
 
     return load(read, "", gate_defaults)
+
+
+def is_status_file(path: str, status_dir: str) -> bool:
+    """Is `path` one of the coordination files in `status_dir`?"""
+    folder = "" if status_dir in ("", ".") else status_dir.strip("/") + "/"
+    if not path.startswith(folder):
+        return False
+    name = path[len(folder):]
+    return name in STATUS_FILES or (name.startswith("AGENT_STATUS_") and name.endswith(".md")
+                                    and "/" not in name)
