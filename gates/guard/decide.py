@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from gates import git
-from gates.config import is_status_file  # noqa: F401  (decide.is_status_file)
 from gates.clock import now_iso
+from gates.config import is_status_file
 from gates.guard import notes
 
 OVERRIDE_VAR = "GATES_OVERRIDE"

@@ -188,6 +188,19 @@ def test_bad_rules_file_or_missing_bandit_is_a_blocking_error(repo: GitRepo) -> 
     assert sec["status"] == "error" and "bandit-not-installed is not installed" in sec["reason"]
 
 
+def test_a_rule_with_an_unknown_confidence_is_a_config_error(repo: GitRepo) -> None:
+    """A rule that says a confidence policy does not know: one line, exit 2, no verdict."""
+    rule = OWN_RULES.replace("      gates_severity: high", "      gates_severity: high\n      confidence: certain")
+    assert "confidence: certain" in rule
+    repo.commit({"gates.toml": '[gates.security]\nrules = ["odd.yaml"]\n', "odd.yaml": rule},
+                "a rule with an odd confidence")
+    repo.branch("acacia/odd", {"app/odd.py": "def answer() -> int:\n    return 42\n"})
+    res = run_gates("run", "--branch", "acacia/odd", "--gate", "security", cwd=repo.path)
+    assert res.returncode == 2, res.stdout + res.stderr
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "odd.yaml" in lines[0] and "confidence" in lines[0], res.stderr
+
+
 # -- end to end: the sample payments branch, through the real CLI -----------------------
 
 WEBHOOK_BAD = """

@@ -171,7 +171,7 @@ async def verified_webhook(request: Request):
     try:
         event = stripe.Webhook.construct_event(payload, request.headers.get("stripe-signature"), SECRET)
     except (ValueError, stripe.error.SignatureVerificationError):
-        raise HTTPException(status_code=400, detail="bad signature")
+        raise HTTPException(status_code=400, detail="bad signature") from None
     return {"received": True, "id": event["id"]}
 
 
