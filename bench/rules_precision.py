@@ -43,6 +43,7 @@ from gates import policy  # noqa: E402
 from gates.builtin.security.gate import Security  # noqa: E402
 from gates.builtin.security.payment import is_payment_code  # noqa: E402
 from gates.builtin.security.semgrep import parse_semgrep  # noqa: E402
+from gates.gate import glob_match  # noqa: E402
 from gates.model import Finding  # noqa: E402
 
 RULES = ROOT / "gates" / "builtin" / "security" / "rules"
@@ -101,9 +102,15 @@ def fetch(pkg: dict[str, Any], cache: Path) -> Path:
     return dest
 
 
-def code_files(root: Path) -> list[Path]:
+def code_files(root: Path, include: list[str] | None = None,
+               exclude: list[str] | None = None) -> list[Path]:
+    def wanted(p: Path) -> bool:
+        rel = p.relative_to(root).as_posix()
+        return ((not include or glob_match(rel, include))
+                and not glob_match(rel, exclude or []))
+
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in CODE
-                  and not p.name.endswith((".min.js", ".d.ts", ".map")))
+                  and not p.name.endswith((".min.js", ".d.ts", ".map")) and wanted(p))
 
 
 def semgrep(targets: list[Path], cwd: Path, *, jobs: int, timed: bool) -> dict[str, Any]:
@@ -200,7 +207,7 @@ def main() -> None:
     big: list[Path] = []
     for pkg in corpus:
         where = fetch(pkg, cache)
-        files = code_files(where)
+        files = code_files(where, pkg.get("include"), pkg.get("exclude"))
         if pkg["role"] == "big":
             big += sorted(files, key=lambda p: p.stat().st_size)[-int(pkg.get("biggest", 5)):]
         else:
