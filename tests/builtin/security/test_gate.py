@@ -355,10 +355,15 @@ def test_sample_payments_branch_is_blocked_at_the_right_lines(shop: GitRepo) -> 
          line_of(WEBHOOK_BAD, "json.loads(payload)")),
         ("payment-amount-from-client", "src/routes/payments.ts",
          line_of(ROUTE_BAD, "amount: req.body.amount")),
-        ("money-float-arithmetic", "app/billing/gst.py", line_of(GST_BAD, "total * 0.1")),
         ("stripe-live-key", "app/settings.py", line_of(SETTINGS_BAD, "sk_live_")),
     }
     assert expected <= blocking, blocking
+    # float money is a medium-confidence rule (its precision on real code, see
+    # bench/rules_precision.py): reported as worth a look, not blocking
+    gst = [f for f in sec["findings"] if f["path"] == "app/billing/gst.py"
+           and f["rule"] == "money-float-arithmetic"]
+    assert [f["line"] for f in gst] == [line_of(GST_BAD, "total * 0.1")]
+    assert gst[0]["new"] and not gst[0]["blocking"] and gst[0]["extra"]["worth_a_look"]
     # nothing else of ours blocks (bandit's low findings stay below the thresholds)
     assert {b[0] for b in blocking} - {e[0] for e in expected} <= BUNDLED
     # the float money that main already has is existing debt, shown but not blocking

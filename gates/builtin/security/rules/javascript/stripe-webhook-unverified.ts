@@ -177,3 +177,26 @@ export async function stripeWebhookHandler(request: Request) {
 router.get("/webhook/health", async (req, res) => {
   res.json({ ok: true });
 });
+
+// a helper that verifies through the payment provider's service is no handler
+// ok: stripe-webhook-unverified
+function constructWebhook({ signature, body }: { signature: string; body: Buffer }) {
+  return stripe.webhooks.constructEvent(body, signature, endpointSecret);
+}
+
+class StripeController {
+  constructor(private stripeService: { constructEventFromPayload: (...a: unknown[]) => Promise<void> }) {}
+
+  // the body is read to find the order, then the signature is checked on the raw body
+  async webhook(signature: string, request: any, response: any) {
+    // ok: stripe-webhook-unverified
+    const event = JSON.parse(request.body.toString());
+    try {
+      await this.stripeService.constructEventFromPayload(event.data.object, request.rawBody, signature);
+    } catch (e) {
+      response.status(400).send("bad signature");
+      return;
+    }
+    response.status(200).send("ok");
+  }
+}
