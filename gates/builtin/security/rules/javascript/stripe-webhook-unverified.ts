@@ -200,3 +200,10 @@ class StripeController {
     response.status(200).send("ok");
   }
 }
+
+// compiled TypeScript: a verification helper named construct… reads `body` from its argument
+// ok: stripe-webhook-unverified
+function constructStripeWebhook(_a: any) {
+  var signature = _a.signature, body = _a.body, container = _a.container;
+  return container.resolve("pp_stripe").constructWebhookEvent(body, signature);
+}
