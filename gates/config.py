@@ -19,6 +19,8 @@ from typing import Any, TypedDict, cast
 from gates.errors import ConfigError
 
 CONFIG_FILES = ("gates.toml", "pyproject.toml")
+# the coordination files gates writes into `status_dir` (besides AGENT_STATUS_<AGENT>.md)
+STATUS_FILES = ("CLUSTER_STATUS.md", "CLUSTER_ISSUES.md")
 ANY = object()  # a default that accepts any type
 
 
@@ -246,8 +248,12 @@ def _check_gate_values(section: Mapping[str, Any], where: str, prefix: str) -> N
         Severity.parse(section.get("threshold", "low"))
         for sev in section.get("path_thresholds", {}).values():
             Severity.parse(sev)
+        Severity.parse(section.get("payment_threshold") or "low")
     except ValueError as e:
         raise ConfigError(f"{where}: '{prefix}threshold': {e}") from None
+    if section.get("block_confidence", "low") not in ("high", "medium", "low"):
+        raise ConfigError(f"{where}: '{prefix}block_confidence' must be \"high\", \"medium\" "
+                          "or \"low\"")
     timeout = section.get("timeout", 1.0)
     if timeout <= 0:
         raise ConfigError(f"{where}: '{prefix}timeout' must be greater than 0")
@@ -275,3 +281,13 @@ def load_dir(root: Path, gate_defaults: Mapping[str, Mapping[str, Any]] | None =
         return p.read_text(encoding="utf-8") if p.is_file() else None
 
     return load(read, "", gate_defaults)
+
+
+def is_status_file(path: str, status_dir: str) -> bool:
+    """Is `path` one of the coordination files in `status_dir`?"""
+    folder = "" if status_dir in ("", ".") else status_dir.strip("/") + "/"
+    if not path.startswith(folder):
+        return False
+    name = path[len(folder):]
+    return name in STATUS_FILES or (name.startswith("AGENT_STATUS_") and name.endswith(".md")
+                                    and "/" not in name)

@@ -19,12 +19,32 @@ def threshold_for(path: str | None, cfg: Mapping[str, Any]) -> Severity:
     return min(levels) if levels else Severity.parse(cfg.get("threshold", "low"))
 
 
-def blocks(f: Finding, cfg: Mapping[str, Any]) -> bool:
+# how sure a rule is that what it matched is the problem (semgrep registry's scale)
+CONFIDENCE = {"low": 0, "medium": 1, "high": 2}
+
+
+def confident(f: Finding, cfg: Mapping[str, Any]) -> bool:
+    """A finding whose rule says how sure it is (`extra["confidence"]`) blocks only from
+    the gate's `block_confidence` up; a finding that says nothing is taken as sure."""
+    said = f.extra.get("confidence")
+    if not isinstance(said, str) or said not in CONFIDENCE:
+        return True
+    return CONFIDENCE[said] >= CONFIDENCE[str(cfg.get("block_confidence", "low"))]
+
+
+def blocks(f: Finding, cfg: Mapping[str, Any], *, sure: bool = True) -> bool:
+    """Does `f` block? Without `sure`: would it, were its rule sure of itself?"""
     if f.extra.get("suppressed"):  # an audited suppression (gates.suppress)
         return False
     if cfg.get("block_on", "new") == "new" and not f.new:
         return False
-    return f.severity >= threshold_for(f.path, cfg)
+    if sure and not confident(f, cfg):
+        return False
+    threshold = threshold_for(f.path, cfg)
+    if f.extra.get("payment_code") and cfg.get("payment_threshold"):
+        # payment code is judged from what the file does, wherever it lives
+        threshold = min(threshold, Severity.parse(cfg["payment_threshold"]))
+    return f.severity >= threshold
 
 
 def judge(result: GateResult, cfg: Mapping[str, Any]) -> GateResult:
@@ -32,6 +52,9 @@ def judge(result: GateResult, cfg: Mapping[str, Any]) -> GateResult:
     result.blocking = bool(cfg.get("blocking", True))
     for f in result.findings:
         f.blocking = blocks(f, cfg)
+        if not f.blocking and blocks(f, cfg, sure=False):
+            # reported as worth a look (summary, SARIF, AGENT_STATUS), not blocking
+            f.extra["worth_a_look"] = True
     if result.status == Status.PASS and any(f.blocking for f in result.findings):
         result.status = Status.FAIL
     if result.status == Status.SKIPPED and cfg.get("skip_blocks", False):

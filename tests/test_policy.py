@@ -118,3 +118,42 @@ def test_the_reasons_count_blocking_findings_per_gate() -> None:
     assert not passed
     assert reasons == ["tiny: 1 blocking finding", "security: 2 blocking findings",
                        "merge: merge conflict with main"]
+
+
+def sure(severity: Severity, confidence: str | None, **kw: Any) -> Finding:
+    f = finding(severity, **kw)
+    if confidence:
+        f.extra["confidence"] = confidence
+    return f
+
+
+@pytest.mark.parametrize(("confidence", "wanted", "blocks"), [
+    ("high", "high", True), ("medium", "high", False), ("low", "high", False),
+    ("medium", "medium", True), ("low", "medium", False), ("low", "low", True),
+    (None, "high", True),  # a finding whose rule says nothing is taken as sure
+])
+def test_only_findings_of_rules_sure_enough_block(confidence: str | None, wanted: str,
+                                                  blocks: bool) -> None:
+    cfg = {"threshold": "medium", "block_confidence": wanted}
+    assert policy.blocks(sure(Severity.HIGH, confidence), cfg) is blocks
+
+
+def test_a_less_sure_finding_is_worth_a_look_and_not_blocking() -> None:
+    held, low_sev, old = (sure(Severity.HIGH, "medium"), sure(Severity.LOW, "medium"),
+                          sure(Severity.HIGH, "low", new=False))
+    r = judged([held, low_sev, old], {"threshold": "medium", "block_confidence": "high"})
+    assert r.status == Status.PASS and not any(f.blocking for f in r.findings)
+    # only what would have blocked, were its rule sure, is worth a look
+    assert held.extra.get("worth_a_look") is True
+    assert "worth_a_look" not in low_sev.extra and "worth_a_look" not in old.extra
+
+
+def test_payment_code_is_judged_from_the_code_not_the_folder() -> None:
+    cfg = {"threshold": "high", "payment_threshold": "medium",
+           "path_thresholds": {"**/payments/**": "medium"}}
+    elsewhere = finding(Severity.MEDIUM, path="src/shop/checkout.ts")
+    assert not policy.blocks(elsewhere, cfg)
+    elsewhere.extra["payment_code"] = True  # the security gate saw it call a payment API
+    assert policy.blocks(elsewhere, cfg)
+    # the folder glob still counts, as an addition
+    assert policy.blocks(finding(Severity.MEDIUM, path="app/payments/x.py"), cfg)

@@ -31,13 +31,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from gates import baseline, git, scan
-from gates.config import GateSection
+from gates.config import GateSection, is_status_file
 from gates.gate import BaseGate, GateContext, GateError, glob_match
 from gates.model import Finding, GateResult, Severity, Status
 
 RULE_FILE = "secret-file-committed"
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 CRITICAL_TYPES = {"Private Key", "Stripe Live Key", "Stripe Access Key"}
+# a labelled credential that another plugin also saw is reported once, under that name
 ENTROPY_TYPES = {"Base64 High Entropy String", "Hex High Entropy String"}
 
 # one of our own detect-secrets plugins, written next to the scan at run time
@@ -52,6 +53,24 @@ class StripeLiveKeyDetector(RegexBasedDetector):
 
     secret_type = "Stripe Live Key"
     denylist = [re.compile(r"\\b(?:sk|rk)_live_[0-9a-zA-Z]{20,255}\\b")]
+
+
+class LabelledCredentialDetector(RegexBasedDetector):
+    """A credential written out in prose or Markdown: a line that names it (API key,
+    token, secret, password, ...) and then carries a key-shaped value: groups of
+    upper-case letters and digits joined by dashes (XXXXXXX-XXXXXXX-XXXXXXX), or one
+    long run of letters and digits mixing cases or with digits. Only the value (the
+    one group) is hashed; nothing of it is ever printed."""
+
+    secret_type = "Labelled Credential"
+    denylist = [re.compile(
+        r"(?i:\\b(?:api[ _-]?keys?|access[ _-]?keys?|secret[ _-]?keys?|private[ _-]?keys?|"
+        r"client[ _-]?secrets?|secrets?|tokens?|passwords?|passwd|passphrase|credentials?|"
+        r"license[ _-]?keys?|auth[ _-]?keys?)\\b)"
+        r"[*_`\\s]*(?:\\([^)\\n]{0,30}\\)[*_`\\s]*)?(?::|=|\\bis\\b|->|=>)[*_`\\s\\"']*"
+        r"((?=[A-Za-z0-9+/_.-]*[0-9])(?:[A-Z0-9]{4,}(?:-[A-Z0-9]{4,}){2,}"
+        r"|(?=[A-Za-z0-9+/_-]*[a-z])(?=[A-Za-z0-9+/_-]*[A-Z])[A-Za-z0-9+/_-]{20,}))"
+        r"(?![A-Za-z0-9+/_-])")]
 '''
 
 
@@ -150,7 +169,9 @@ class Secrets(BaseGate[SecretsSection]):
     }
 
     def applies(self, ctx: GateContext) -> bool:
-        return bool(ctx.changed)
+        return bool(ctx.changed) or any(
+            is_status_file(c.path, str(ctx.settings["status_dir"]))
+            for c in ctx.workspace.subject.changed if c.status != "D")
 
     def _args(self, ctx: GateContext, plugin: Path) -> tuple[list[str], str]:
         """(the scan command, detect-secrets' version)."""
@@ -192,8 +213,14 @@ class Secrets(BaseGate[SecretsSection]):
         args, version = self._args(ctx, plugin)
         # the cache key: the version, the plugins and limits, our plugin's source
         salt = scan.digest(version, [a for a in args[1:] if a != str(plugin)], PLUGIN_SOURCE)
+        # the coordination files are always scanned, whatever `exclude` says: gates writes
+        # into them, and a key committed there must not pass
+        status_dir = str(ctx.settings["status_dir"])
+        coordination = [c.path for c in ctx.workspace.subject.changed
+                        if c.status != "D" and c.is_file and is_status_file(c.path, status_dir)]
+        files = sorted(set(ctx.changed) | set(coordination))
         findings, stats = scan.both_sides(
-            ctx, "detect-secrets", salt, ctx.changed,
+            ctx, "detect-secrets", salt, files,
             lambda root, paths: self._scan(ctx, args, root, paths), together=True)
         # secret-bearing file names: new unless the base has the same path
         patterns, allowed = self.section(ctx)["files"], self.section(ctx)["allowed_files"]

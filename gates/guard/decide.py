@@ -25,10 +25,10 @@ from typing import Any
 
 from gates import git
 from gates.clock import now_iso
+from gates.config import is_status_file
 from gates.guard import notes
 
 OVERRIDE_VAR = "GATES_OVERRIDE"
-STATUS_FILES = ("CLUSTER_STATUS.md", "CLUSTER_ISSUES.md")
 WALK = 20  # first-parent commits looked at below a tip for a tested tree (status commits)
 
 
@@ -54,15 +54,6 @@ class Decision:
 
 def short(sha: str | None) -> str:
     return (sha or "")[:8] or "nothing"
-
-
-def is_status_file(path: str, status_dir: str) -> bool:
-    folder = "" if status_dir in ("", ".") else status_dir.strip("/") + "/"
-    if not path.startswith(folder):
-        return False
-    name = path[len(folder):]
-    return name in STATUS_FILES or (name.startswith("AGENT_STATUS_") and name.endswith(".md")
-                                    and "/" not in name)
 
 
 def _lands_nothing_new(repo: Path, protected: str, status_dir: str, land: Landing) -> str:

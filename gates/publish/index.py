@@ -31,6 +31,12 @@ def entry(v: Verdict) -> dict[str, Any]:
              "location": f.location, "message": f.message}
             for f in v.blocking_findings()
         ],
+        # new findings of rules less sure of themselves: shown, never blocking
+        "worth_a_look": [
+            {"gate": f.gate, "rule": f.rule, "severity": f.severity.label,
+             "location": f.location, "message": f.message}
+            for r in v.results for f in r.findings if f.extra.get("worth_a_look")
+        ],
     }
 
 

@@ -24,7 +24,8 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": f.message or f.rule},
         "partialFingerprints": {"gatesFingerprint/v1": f.fingerprint or f.rule},
         "baselineState": "new" if f.new else "unchanged",
-        "properties": {"gate": f.gate, "severity": f.severity.label, "blocking": f.blocking},
+        "properties": {"gate": f.gate, "severity": f.severity.label, "blocking": f.blocking,
+                       **{k: f.extra[k] for k in ("confidence", "worth_a_look") if k in f.extra}},
     }
     audited = f.extra.get("suppressed")
     if audited:  # code scanning shows it as dismissed, with who and why

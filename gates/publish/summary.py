@@ -28,6 +28,8 @@ def not_run(v: Verdict) -> list[GateResult]:
 def _finding(f: Finding) -> str:
     where = code(f.location) if f.location else "—"
     line = f"- {SEV_EMOJI[f.severity]} **{f.severity.label}** {where} {code(f.rule)} — {esc(f.message)}"
+    if f.extra.get("worth_a_look"):
+        line += f" _(worth a look: {esc(str(f.extra.get('confidence', 'low')))} confidence)_"
     if f.extra.get("curl"):
         line += f"\n  <br>reproduce: {code(f.extra['curl'])}"
     return line
@@ -99,7 +101,8 @@ def render(v: Verdict, links: dict[str, str] | None = None) -> str:
     rest = [f for r in v.results for f in r.findings if not f.blocking]
     if rest:
         out += ["<details><summary>Not blocking: "
-                f"{len(rest)} finding(s) (existing debt, below threshold, or non-blocking gates)"
+                f"{len(rest)} finding(s) (existing debt, below threshold, rules less sure "
+                "of themselves, or non-blocking gates)"
                 "</summary>", ""]
         out += [_finding(f) for f in worst_first(rest)] + ["", "</details>", ""]
     if links:

@@ -159,3 +159,32 @@ def test_the_dashboard_shows_no_secret_line(leaky: GitRepo) -> None:
             text = p.read_text(encoding="utf-8", errors="replace")
             leaked = [v[:10] for v in VALUES if v in text]
             assert not leaked, f"{leaked} leaked into {p.relative_to(leaky.path)}"
+
+
+# shaped like the key an agent once wrote into its status file: an upper-case dashed token
+MARKDOWN_KEY = "7KQ2M9X-PL4RZ8T-WN3HB6Y-CD5FJ1A"
+
+
+def test_a_labelled_credential_in_markdown_is_found_without_its_value(tmp_path: Path) -> None:
+    """A key written into prose (a coordination file, docs) is found, even when the
+    gate's `exclude` would skip Markdown; its value is in no report the run writes."""
+    r = GitRepo(tmp_path / "repo")
+    r.commit({"gates.toml": '[gates.secrets]\nexclude = ["*.md"]\n', "app.py": "X = 1\n"}, "init")
+    r.branch("walnut/status", {
+        "AGENT_STATUS_WALNUT.md": "# AGENT STATUS: walnut\n\n## Progress\n\n"
+                                  f"- deployed the billing service\n- **API Key**: {MARKDOWN_KEY}\n",
+        "docs/setup.md": "Set the token in the environment: `export TOKEN=...`.\n"
+                         "The password is stored in the vault, never here.\n",
+    }, "WALNUT: status")
+    res = run_gates("run", "--branch", "walnut/status", "--gate", "secrets", "--no-status",
+                    cwd=r.path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert MARKDOWN_KEY not in res.stdout + res.stderr
+    verdict = json.loads(r.read("reports/latest.json"))["branches"]["walnut/status"]
+    found = [(b["rule"], b["location"]) for b in verdict["blocking"]]
+    assert found == [("labelled-credential", "AGENT_STATUS_WALNUT.md:6")], found
+    for p in (r.path / "reports").rglob("*"):
+        if p.is_file():
+            assert MARKDOWN_KEY not in p.read_text(encoding="utf-8", errors="replace"), p
+    report = r.path / verdict["report_dir"] / "verdict.json"
+    assert sha1(MARKDOWN_KEY) in report.read_text(encoding="utf-8")  # the hash, to rotate it

@@ -60,3 +60,26 @@ def test_blocking_findings_are_worst_first_then_by_place() -> None:
     assert found == [(Severity.CRITICAL, None, None), (Severity.HIGH, None, None),
                      (Severity.HIGH, "app/pay.py", 3), (Severity.HIGH, "app/pay.py", 9),
                      (Severity.MEDIUM, None, None)]
+
+
+def test_a_finding_worth_a_look_is_listed_apart_and_never_as_blocking() -> None:
+    """A finding of a rule less sure of itself (policy marks it `worth_a_look`) is shown
+    under its own heading in AGENT_STATUS and in summary.md, and never as a checkbox."""
+    from gates import policy
+
+    sure = _finding("security", "stripe-webhook-unverified", Severity.CRITICAL, "api/hooks.ts", 4)
+    unsure = _finding("security", "money-float-arithmetic", Severity.HIGH, "api/tax.ts", 7)
+    unsure.extra["confidence"] = "medium"
+    sec = policy.judge(GateResult("security", Status.PASS, findings=[sure, unsure]),
+                       {"threshold": "high", "block_confidence": "high"})
+    v = Verdict(branch="walnut/tax", agent="WALNUT", base="main", branch_commit="b" * 40,
+                base_commit="a" * 40, tree="c" * 40, results=[sec], passed=False,
+                reasons=["blocked"], started="2026-12-01T10:00:00Z",
+                report_dir="reports/walnut__tax/bbbbbbbb")
+    body = agent_status.render("WALNUT", {v.branch: index.entry(v)}, set(),
+                               "2026-12-01T10:05:00Z").body
+    blocks, _, look = body.partition("Worth a look")
+    assert "- [ ] **critical** `api/hooks.ts:4` `stripe-webhook-unverified`" in blocks
+    assert "money-float-arithmetic" not in blocks, body
+    assert "- **high** `api/tax.ts:7` `money-float-arithmetic`" in look, body
+    assert "worth a look: medium confidence" in summary.render(v)

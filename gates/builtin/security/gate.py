@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from gates import scan
 from gates.builtin.security.bandit import bandit_version, run_bandit, skipped_in_tests
+from gates.builtin.security.payment import payment_files
 from gates.builtin.security.ruleset import bundled_rules, path_free, rule_files
 from gates.builtin.security.semgrep import SEMGREP_ENV, run_semgrep, semgrep_version
 from gates.config import GateSection
@@ -51,6 +52,8 @@ class SecuritySection(GateSection):
     bandit: str
     semgrep: str
     rule_timeout: int
+    block_confidence: str
+    payment_threshold: str
 
 
 class Security(BaseGate[SecuritySection]):
@@ -61,7 +64,13 @@ class Security(BaseGate[SecuritySection]):
         "paths": list(CODE),
         "timeout": 600.0,
         "threshold": "high",
-        # payment code blocks from medium up; the globs match files and folders
+        # only findings of rules sure of themselves (metadata.confidence high) block;
+        # "medium" or "low" makes less sure ones block too (they are reported either way)
+        "block_confidence": "high",
+        # payment code (it calls a payment API or handles its webhooks: security.payment)
+        # blocks from medium up, wherever it lives
+        "payment_threshold": "medium",
+        # … and so does code under these globs (files and folders), an addition
         "path_thresholds": {
             "**/payment*/**": "medium", "**/payment*": "medium",
             "**/stripe/**": "medium", "**/stripe*": "medium",
@@ -129,6 +138,11 @@ class Security(BaseGate[SecuritySection]):
         bd = [f for f in bd
               if not skipped_in_tests(f, cfg["bandit_skip_in_tests"], cfg["test_paths"])]
         findings = sorted([*sg, *bd], key=lambda f: (f.path or "", f.line or 0, f.rule))
+        found_in = sorted({f.path for f in findings if f.path})
+        paying = payment_files(ctx.workspace.files(found_in), found_in) if found_in else set()
+        for f in findings:
+            if f.path in paying:
+                f.extra["payment_code"] = True
         tools = {k: v for k, v in {"bandit": bd_version, "semgrep": sg_version}.items() if v}
         return GateResult(
             gate=self.name, status=Status.PASS, findings=findings,

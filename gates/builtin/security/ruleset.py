@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gates import git
+from gates.errors import ConfigError
 from gates.gate import GateContext, GateError
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -102,10 +103,37 @@ def path_free(configs: list[Path]) -> bool:
     return True
 
 
+CONFIDENCES = ("high", "medium", "low")  # semgrep registry's scale; only high blocks by default
+
+
+def check_confidence(name: str, text: str) -> None:
+    """ConfigError (one line, exit 2) when a rule of this rule file says a confidence
+    that is not high, medium or low: policy could not tell whether it blocks."""
+    try:
+        doc = json.loads(text) if name.endswith(".json") else load_yaml(text)
+    except ValueError:
+        return  # semgrep names a file it cannot read when it loads it
+    except Exception as e:  # yaml.YAMLError: the same
+        if type(e).__module__.startswith("yaml"):
+            return
+        raise
+    rules = doc.get("rules") if isinstance(doc, dict) else None
+    for rule in rules if isinstance(rules, list) else []:
+        meta = rule.get("metadata") if isinstance(rule, dict) else None
+        said = meta.get("confidence") if isinstance(meta, dict) else None
+        if said is not None and str(said).lower() not in CONFIDENCES:
+            raise ConfigError(f"{name}: rule {rule.get('id')!r}: metadata.confidence "
+                              f"{said!r} is not high, medium or low")
+
+
 def rule_files(ctx: GateContext) -> tuple[list[Path], Callable[[str], str]]:
     """The semgrep configs: bundled, then the repo's own from the base tree."""
     ws = ctx.workspace
     merged = ws.scratch / "security-bundled"
+    if ctx.config["bundled_rules"]:
+        for f in bundled_rules():
+            check_confidence(f"gates/builtin/security/rules/{f.relative_to(RULES_DIR)}",
+                             f.read_text(encoding="utf-8"))
     configs = merged_rules(bundled_rules(), merged) if ctx.config["bundled_rules"] else []
     own = ws.scratch / "security-rules"
     for path in ctx.config["rules"]:
@@ -116,6 +144,7 @@ def rule_files(ctx: GateContext) -> tuple[list[Path], Callable[[str], str]]:
         if text is None:
             raise GateError(f"gates.security.rules: {rel} does not exist on "
                             f"{ws.subject.base}")
+        check_confidence(rel, text)
         dest = own / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(text, encoding="utf-8")

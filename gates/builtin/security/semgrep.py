@@ -94,6 +94,8 @@ def parse_semgrep(raw: str, show: Callable[[str], str] = str) -> tuple[list[Find
             extra={k: v for k, v in {
                 "url": refs[0] if isinstance(refs, list) and refs else None,
                 "cwe": cwe[0] if isinstance(cwe, list) and cwe else cwe,
+                # how sure the rule is (checked by ruleset.check_confidence); policy reads it
+                "confidence": str(meta["confidence"]).lower() if meta.get("confidence") else None,
             }.items() if v},
         ))
     return findings, str(data.get("version", ""))

@@ -38,6 +38,11 @@ RULES: dict[str, tuple[str, str]] = {
     "jwt-without-expiry": ("low", "auth"),
     "password-plaintext-compare": ("high", "auth"),
 }
+# metadata.confidence (semgrep registry's scale): only high blocks by default
+CONFIDENCE = {rid: "high" for rid in RULES} | {
+    "stripe-idempotency-missing": "low", "jwt-without-expiry": "medium",
+    # their precision on the real code of bench/rules_precision.py
+    "money-float-arithmetic": "medium", "jwt-unverified-decode": "medium"}
 SEMGREP_SEVERITY = {"critical": "ERROR", "high": "ERROR", "medium": "WARNING", "low": "INFO"}
 # rule sub-folder -> (the rule's `languages`, extensions of its test targets)
 LANGUAGE_DIRS: dict[str, tuple[list[str], set[str]]] = {
@@ -163,6 +168,7 @@ def test_rule_files_have_the_required_metadata() -> None:
         meta = rule["metadata"]
         assert meta["gates_severity"] == gates_severity, path
         assert meta["category"] == category, path
+        assert meta["confidence"] == CONFIDENCE[rid], path
         assert rule["severity"] == SEMGREP_SEVERITY[gates_severity], path
         assert rule["languages"] == languages, path
         assert len(rule["message"].split()) >= 15, f"{path}: say how to fix it"

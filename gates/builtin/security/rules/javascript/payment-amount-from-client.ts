@@ -10,6 +10,9 @@ declare const db: {
   product: { findUnique(args: { where: { id: string } }): Promise<{ priceCents: number }> };
 };
 declare function priceFor(sku: string): number;
+declare const prisma: any;
+declare const Order: any;
+const router = express.Router();
 
 // --- bad --------------------------------------------------------------------
 
@@ -124,4 +127,36 @@ app.post("/checkout-lookup", async (req: Request, res: Response) => {
     success_url: "https://shop.example/ok",
   });
   res.json({ url: session.url });
+});
+
+// a payment record whose amount the client chose, with no Stripe call in the handler
+router.post("/payments", async (req: Request, res: Response) => {
+  const { amount, orderId } = req.body;
+  const payment = await prisma.payment.create({
+    // ruleid: payment-amount-from-client
+    data: {
+      orderId,
+      amount: parseFloat(amount),
+      totalAmount: parseFloat(amount) * 1.10,
+      status: "pending",
+    },
+  });
+  res.json({ id: payment.id });
+});
+
+router.post("/orders", async (req: Request, res: Response) => {
+  // ruleid: payment-amount-from-client
+  const order = await Order.create({ userId: req.user.id, total: req.body.total });
+  res.json({ id: order.id });
+});
+
+// the amount computed on the server from the catalogue: ok
+router.post("/orders-ok", async (req: Request, res: Response) => {
+  const { productId, quantity } = req.body;
+  const product = await prisma.product.findUniqueOrThrow({ where: { id: productId } });
+  const order = await prisma.order.create({
+    // ok: payment-amount-from-client
+    data: { productId, quantity, amountCents: product.priceCents * quantity },
+  });
+  res.json({ id: order.id });
 });

@@ -71,3 +71,27 @@ export function onClick(event: { type: string }) {
   // ok: payment-data-logged
   console.log("clicked", event);
 }
+
+// the shape of Stripe's own webhook samples: the type's name and the status are no payment data
+app.post("/webhook-sample", express.raw({ type: "application/json" }), (req: Request, res: Response) => {
+  let event: Stripe.Event;
+  try {
+    event = stripe.webhooks.constructEvent(req.body, req.headers["stripe-signature"] as string, secret);
+  } catch (err) {
+    res.sendStatus(400);
+    return;
+  }
+  const data: Stripe.Event.Data = event.data;
+  if (event.type === "payment_intent.succeeded") {
+    const pi: Stripe.PaymentIntent = data.object as Stripe.PaymentIntent;
+    // ok: payment-data-logged
+    console.log(`Webhook received: ${pi.object} ${pi.status}!`);
+    // ok: payment-data-logged
+    console.log("payment", pi.id, pi.amount, pi.currency);
+    // ruleid: payment-data-logged
+    console.log("failed", pi.last_payment_error);
+    // ruleid: payment-data-logged
+    console.log("received", event.data.object);
+  }
+  res.sendStatus(200);
+});

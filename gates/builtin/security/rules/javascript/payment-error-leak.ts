@@ -16,8 +16,9 @@ app.post("/pay", async (req: Request, res: Response) => {
     );
     res.json({ clientSecret: intent.client_secret });
   } catch (err: any) {
+    // the whole API response is not for the customer
     // ruleid: payment-error-leak
-    res.status(500).json({ error: err.message });
+    res.status(500).json({ error: err.message, details: err.raw });
   }
 });
 
@@ -80,6 +81,48 @@ app.use((err: Error, req: Request, res: Response, next: NextFunction) => {
   logger.error(err);
   // ok: payment-error-leak
   res.status(500).json({ error: "Internal error" });
+});
+
+// the shape of Stripe's own Express samples: the provider's error message, shown as is
+app.post("/create-payment-intent", async (req: Request, res: Response) => {
+  const { currency } = req.body;
+  try {
+    const paymentIntent: Stripe.PaymentIntent = await stripe.paymentIntents.create({
+      amount: 1999,
+      currency,
+      automatic_payment_methods: { enabled: true },
+    });
+    res.send({ clientSecret: paymentIntent.client_secret });
+  } catch (e) {
+    // ok: payment-error-leak
+    return res.status(400).send({ error: { message: e.message } });
+  }
+});
+
+app.post("/pay-card", async (req: Request, res: Response) => {
+  try {
+    await chargeSavedCard(req.body.orderId);
+    res.json({ ok: true });
+  } catch (err: any) {
+    if (err.type === "StripeCardError") {
+      // ok: payment-error-leak
+      return res.status(402).json({ error: err.message });
+    }
+    // a generic error's text is still a leak
+    // ruleid: payment-error-leak
+    return res.status(500).json({ error: err.message });
+  }
+});
+
+app.post("/pay-stack", async (req: Request, res: Response) => {
+  try {
+    const intent = await stripe.paymentIntents.create({ amount: 500, currency: "usd" });
+    res.json({ id: intent.id });
+  } catch (err) {
+    // the message is Stripe's, the stack is not for the customer
+    // ruleid: payment-error-leak
+    res.status(500).json({ error: err.message, stack: err.stack });
+  }
 });
 
 export async function GET() {

@@ -1,10 +1,13 @@
 // semgrep test target for stripe-webhook-unverified (TypeScript)
+import crypto from "crypto";
 import express, { Request, Response } from "express";
 import Stripe from "stripe";
 
 const app = express();
 const stripe = new Stripe(process.env.STRIPE_SECRET_KEY as string);
 const endpointSecret = process.env.STRIPE_WEBHOOK_SECRET as string;
+const router = express.Router();
+const ghSecret = process.env.GITHUB_WEBHOOK_SECRET as string;
 
 declare function markPaid(id: string): Promise<void>;
 
@@ -136,3 +139,71 @@ app.post("/api/stripe/create-checkout-session", express.json(), async (req, res)
 });
 
 export { handleStripeWebhook, handleStripeWebhookVerified };
+
+// a placeholder webhook route: it answers every POST and verifies nothing
+// ruleid: stripe-webhook-unverified
+router.post('/webhook', async (req, res) => {
+  res.json({ success: true });
+});
+
+// ok: stripe-webhook-unverified
+router.post("/webhooks/stripe", express.raw({ type: "application/json" }), async (req, res) => {
+  let event: Stripe.Event;
+  try {
+    event = stripe.webhooks.constructEvent(req.body, req.headers["stripe-signature"] as string, endpointSecret);
+  } catch (err) {
+    res.status(400).send("bad signature");
+    return;
+  }
+  res.json({ received: true, id: event.id });
+});
+
+// a GitHub-style webhook checked with an HMAC of the raw body
+// ok: stripe-webhook-unverified
+app.post("/hooks/github-webhook", express.raw({ type: "*/*" }), (req, res) => {
+  const want = crypto.createHmac("sha256", ghSecret).update(req.body).digest("hex");
+  const got = String(req.headers["x-hub-signature-256"] || "").replace("sha256=", "");
+  if (!crypto.timingSafeEqual(Buffer.from(want), Buffer.from(got))) return res.sendStatus(401);
+  res.sendStatus(204);
+});
+
+// a Next.js route handler for webhooks that answers every POST
+// ruleid: stripe-webhook-unverified
+export async function stripeWebhookHandler(request: Request) {
+  return Response.json({ received: true });
+}
+
+// ok: stripe-webhook-unverified
+router.get("/webhook/health", async (req, res) => {
+  res.json({ ok: true });
+});
+
+// a helper that verifies through the payment provider's service is no handler
+// ok: stripe-webhook-unverified
+function constructWebhook({ signature, body }: { signature: string; body: Buffer }) {
+  return stripe.webhooks.constructEvent(body, signature, endpointSecret);
+}
+
+class StripeController {
+  constructor(private stripeService: { constructEventFromPayload: (...a: unknown[]) => Promise<void> }) {}
+
+  // the body is read to find the order, then the signature is checked on the raw body
+  async webhook(signature: string, request: any, response: any) {
+    // ok: stripe-webhook-unverified
+    const event = JSON.parse(request.body.toString());
+    try {
+      await this.stripeService.constructEventFromPayload(event.data.object, request.rawBody, signature);
+    } catch (e) {
+      response.status(400).send("bad signature");
+      return;
+    }
+    response.status(200).send("ok");
+  }
+}
+
+// compiled TypeScript: a verification helper named construct… reads `body` from its argument
+// ok: stripe-webhook-unverified
+function constructStripeWebhook(_a: any) {
+  var signature = _a.signature, body = _a.body, container = _a.container;
+  return container.resolve("pp_stripe").constructWebhookEvent(body, signature);
+}

@@ -109,3 +109,11 @@ class SmtpClient:
         # ok: password-plaintext-compare
         self.password = password
         self.user = user
+
+
+def register_from_cli(email: str, password: str) -> dict:
+    # keyword arguments for a register form that hashes what it is given
+    kwargs = {"email": email}
+    # ok: password-plaintext-compare
+    kwargs["password"] = password
+    return kwargs

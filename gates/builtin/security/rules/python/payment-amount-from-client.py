@@ -30,6 +30,10 @@ class Product(BaseModel):
 def get_db() -> Session: ...
 
 
+Payment = Order = object  # stand-ins for the ORM models of a real app
+db = current_user = None
+
+
 def price_for(sku: str) -> int:
     return PRICES_CENTS[sku]
 
@@ -180,3 +184,34 @@ def pay_prices():
         idempotency_key=request.json["key"],
     )
     return jsonify(client_secret=intent.client_secret)
+
+
+# a payment record whose amount the client chose, with no Stripe call in the handler
+@flask_app.post("/payments")
+def record_payment():
+    data = request.get_json()
+    # ruleid: payment-amount-from-client
+    payment = Payment.objects.create(order_id=data["order_id"], amount=data["amount"], status="pending")
+    return {"id": payment.id}
+
+
+@flask_app.post("/orders")
+def create_order():
+    body = request.get_json()
+    order = Order(user_id=current_user.id, status="new")
+    # ruleid: payment-amount-from-client
+    order.total = body["total"]
+    db.session.add(order)
+    return {"id": order.id}
+
+
+# the price looked up on the server: ok
+@flask_app.post("/orders-ok")
+def create_order_ok():
+    body = request.get_json()
+    product = db.session.get(Product, body["product_id"])
+    qty = int(body["quantity"])
+    # ok: payment-amount-from-client
+    order = Order(user_id=current_user.id, product_id=product.id, quantity=qty, total_cents=product.price_cents * qty)
+    db.session.add(order)
+    return {"id": order.id}

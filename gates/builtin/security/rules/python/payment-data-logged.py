@@ -89,3 +89,17 @@ async def webhook_ok(request: Request) -> dict:
 def refund_done(charge_id: str, refund_id: str) -> None:
     # ok: payment-data-logged
     logger.info("refund %s for charge %s", refund_id, charge_id)
+
+
+def on_intent_event(payload: bytes, sig: str) -> None:
+    # the shape of Stripe's own webhook samples
+    event = stripe.Webhook.construct_event(payload, sig, "whsec_test")
+    intent = event["data"]["object"]
+    # ok: payment-data-logged
+    logger.info("webhook received: %s %s", intent["object"], intent["status"])
+    # ok: payment-data-logged
+    logger.info("intent %s amount=%s %s", intent.id, intent.amount, intent.currency)
+    # ruleid: payment-data-logged
+    logger.warning("failed: %s", intent.last_payment_error)
+    # ruleid: payment-data-logged
+    logger.info("event object %s", event["data"]["object"])

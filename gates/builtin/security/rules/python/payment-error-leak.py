@@ -37,7 +37,7 @@ def pay_json() -> JSONResponse:
         intent = charge(1500, "k2")
     except stripe.error.StripeError as exc:
         # ruleid: payment-error-leak
-        return JSONResponse({"detail": f"payment failed: {exc}"}, status_code=502)
+        return JSONResponse({"detail": f"payment failed: {exc!r}", "raw": repr(exc)}, status_code=502)
     return JSONResponse({"client_secret": intent.client_secret})
 
 
@@ -108,6 +108,33 @@ async def unhandled_ok(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled %s: %s", type(exc).__name__, exc)
     # ok: payment-error-leak
     return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+
+@flask_app.route("/create-payment-intent", methods=["POST"])
+def create_intent_sample_shape():
+    # the shape of Stripe's own Flask sample: the provider's typed error, shown as is
+    try:
+        intent = stripe.PaymentIntent.create(amount=2599, currency="eur",
+                                            automatic_payment_methods={"enabled": True})
+        return jsonify({"clientSecret": intent.client_secret})
+    except stripe.error.StripeError as e:
+        # ok: payment-error-leak
+        return jsonify({"error": {"message": str(e)}}), 400
+
+
+@flask_app.route("/charge-card", methods=["POST"])
+def charge_card_typed():
+    try:
+        stripe.PaymentIntent.create(amount=990, currency="usd", confirm=True,
+                                    payment_method="pm_card_visa")
+    except stripe.CardError as e:
+        # ok: payment-error-leak
+        return jsonify(error=e.user_message, message=str(e)), 402
+    except Exception as e:
+        # a generic exception's text is still a leak beside the typed one
+        # ruleid: payment-error-leak
+        return jsonify(error=str(e)), 500
+    return jsonify(ok=True)
 
 
 def describe(exc: Exception) -> str:

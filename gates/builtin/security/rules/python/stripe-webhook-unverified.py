@@ -10,6 +10,7 @@ from flask import Flask, jsonify, request
 
 app = FastAPI()
 flask_app = Flask(__name__)
+SECRET = os.environ["STRIPE_WEBHOOK_SECRET"]
 log = logging.getLogger(__name__)
 ENDPOINT_SECRET = os.environ["STRIPE_WEBHOOK_SECRET"]
 
@@ -148,3 +149,33 @@ async def create_checkout_session(request: Request) -> dict:
         success_url="https://shop.example/ok",
     )
     return {"url": session.url}
+
+
+# a placeholder webhook route: it answers every POST and verifies nothing
+# ruleid: stripe-webhook-unverified
+@flask_app.route("/webhook", methods=["POST"])
+def webhook_placeholder():
+    return {"success": True}
+
+
+# ruleid: stripe-webhook-unverified
+@app.post("/api/payments/webhook")
+async def payments_webhook_todo(request: Request):
+    return {"received": True}
+
+
+# ok: stripe-webhook-unverified
+@app.post("/api/stripe/webhook")
+async def verified_webhook(request: Request):
+    payload = await request.body()
+    try:
+        event = stripe.Webhook.construct_event(payload, request.headers.get("stripe-signature"), SECRET)
+    except (ValueError, stripe.error.SignatureVerificationError):
+        raise HTTPException(status_code=400, detail="bad signature") from None
+    return {"received": True, "id": event["id"]}
+
+
+# ok: stripe-webhook-unverified
+@app.get("/webhook/status")
+def webhook_status():
+    return {"ok": True}

@@ -77,3 +77,13 @@ def read_claims(token: str, key: str) -> dict:
     # signature verification is another rule's business
     # ok: tls-verification-disabled
     return jwt.decode(token, key, algorithms=["HS256"])
+
+
+def EmailValidation(verify: bool = True) -> object:
+    return object()
+
+
+class SignupForm:
+    # wtforms-style e-mail validation that skips the DNS check is not TLS
+    # ok: tls-verification-disabled
+    email = EmailValidation(verify=False)
