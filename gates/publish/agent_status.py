@@ -57,9 +57,9 @@ def render(agent: str, branches: Mapping[str, Mapping[str, Any]], stale: set[str
             lines.append("")
         if e.get("worth_a_look"):
             lines.append("Worth a look (not blocking: the rule is less sure of these):")
-            lines += [f"- **{esc(sev)}** {', '.join(code(w) for w in where)} "
-                      f"{code(rule)}: {esc(message)}"
-                      for (sev, rule, message), where in _grouped(e["worth_a_look"]).items()]
+            lines += [f"- **{esc(f['severity'])}** {', '.join(code(w) for w in where)} "
+                      f"{code(f['rule'])}: {esc(f['message'])}"
+                      for f, where in problems.grouped(e["worth_a_look"]).values()]
             lines.append("")
         lines += [f"- [ ] gate **{esc(x['gate'])}** could not run: {esc(x['reason'])}"
                   for x in e.get("errors", [])]
