@@ -168,12 +168,8 @@ def _app_gates(root: Path, files: Sequence[str], *, app: bool, spec: str,
     pw = [f for f in files if f.split("/")[-1].startswith("playwright.config.")]
     pw_tests = [f for f in files if ("/e2e/" in f"/{f}" or f.endswith((".spec.ts", ".e2e.ts")))
                 and ("playwright" in _read(root, f)[:5000] or "page." in _read(root, f)[:5000])]
-    pw_py = [f for f in files if f.endswith(".py") and "/" in f and "/test" in f"/{f}"
-             and re.search(r"^\s*(from|import) playwright", _read(root, f), re.MULTILINE)
-             and f.split("/")[-1].startswith(("test_", "conftest"))]
-    if pw_py:
-        folders = sorted({f.rsplit("/", 1)[0] for f in pw_py})
-        folders = [d for d in folders if not any(d.startswith(o + "/") for o in folders)]
+    folders = _playwright_py(root, files)
+    if folders:
         out.append(Found("e2e", True, [f"found Playwright tests (pytest) in {_where(folders)}"],
                          [f"tests = [{', '.join(_q(d) for d in folders)}]"],
                          [] if app else ["set [app] command: the tests drive the running app"]))
@@ -195,6 +191,15 @@ def _app_gates(root: Path, files: Sequence[str], *, app: bool, spec: str,
     return [f for f in out if f.gate in installed or f.commented]
 
 
+def _playwright_py(root: Path, files: Sequence[str]) -> list[str]:
+    """The folders of pytest-playwright tests (the outermost of nested ones)."""
+    pw_py = [f for f in files if f.endswith(".py") and "/" in f and "/test" in f"/{f}"
+             and re.search(r"^\s*(from|import) playwright", _read(root, f), re.MULTILINE)
+             and f.split("/")[-1].startswith(("test_", "conftest"))]
+    folders = sorted({f.rsplit("/", 1)[0] for f in pw_py})
+    return [d for d in folders if not any(d.startswith(o + "/") for o in folders)]
+
+
 def _tests(root: Path, files: Sequence[str], installed: Mapping[str, Mapping[str, Any]]
            ) -> Found:
     folders = sorted({f.split("/")[0] for f in files if "/" in f
@@ -202,14 +207,25 @@ def _tests(root: Path, files: Sequence[str], installed: Mapping[str, Mapping[str
     py_tests = [f for f in files if f.split("/")[-1].startswith("test_") and f.endswith(".py")]
     js_tests = [f for f in files if re.search(r"\.(test|spec)\.[cm]?[jt]sx?$", f)]
     if not (folders or py_tests or js_tests):
-        return Found("tests", False, ["no test folders found"], commented=True)
-    if "package.json" in files and js_tests:
-        command = '["npm", "test"]'
-    else:
-        command = '["python", "-m", "pytest", "-q"]'
+        return Found("tests", False, ["no test folders found: the tests gate is off"])
     where = folders or sorted({f.rsplit("/", 1)[0] for f in py_tests + js_tests})
-    found = Found("tests", True, [f"found tests in {_where(where)}: the repo's own test command"],
-                  [f"command = {command}"])
+    if py_tests:  # pytest under coverage.py: the gate's own default runner
+        roots = sorted({f.split("/")[0] for f in py_tests if "/" in f} & set(folders)) or where
+        found = Found("tests", True, [f"found pytest tests in {_where(roots)}: the repo's own "
+                                      "suite, on the merge result, under coverage"],
+                      [f"tests = [{', '.join(_q(d) for d in roots)}]"])
+        browser = [d for d in _playwright_py(root, files)
+                   if any(d == r or d.startswith(r + "/") for r in roots)]
+        if browser:  # the browser tests are the e2e gate's
+            found.keys.append("args = [" + ", ".join(_q("--ignore=" + d) for d in browser)
+                              + "]  # the e2e gate runs the browser tests")
+    else:  # another stack: a command that writes JUnit XML where gates reads it
+        found = Found("tests", True, [f"found tests in {_where(where)}"],
+                      ['command = ["npm", "test", "--", "--reporter=junit", '
+                       '"--outputFile={junit}"]'],
+                      ["check the command: it must write JUnit XML to {junit} "
+                       "(vitest/jest with a junit reporter)"])
+        found.commented = True
     if "tests" not in installed:
         found.commented = True
         found.todo.append("the tests gate is not installed in this version of gates; "

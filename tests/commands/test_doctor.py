@@ -81,7 +81,9 @@ def test_init_on_the_sample_apps_repo_detects_the_gates_it_holds(tmp_path: Path)
     assert written["gates"]["e2e"]["tests"] == tomllib.loads(held)["gates"]["e2e"]["tests"]
     assert written["gates"]["perf"]["locustfile"] == "locustfile.py"
     assert "# users = {" in text and "# TODO: fill in the users block" in text
-    assert "# [gates.tests]" in text  # the tests gate: not installed yet, commented
+    # the repo's own suite, without the browser tests (the e2e gate's), as the sample holds
+    assert {k: written["gates"]["tests"][k] for k in ("tests", "args")} == {
+        k: tomllib.loads(held)["gates"]["tests"][k] for k in ("tests", "args")}
     assert written["app"]["command"][:3] == ["python", "-m", "toollib"]
     assert set(written["app"]["env"]) == {"TOOLLIB_JWT_SECRET", "TOOLLIB_WEBHOOK_SECRET"}
     repo.git("add", "gates.toml")
