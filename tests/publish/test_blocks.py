@@ -122,3 +122,37 @@ def test_many_writes_byte_for_byte(tmp_path: Path) -> None:
     crlf = body.replace("\n", "\r\n")
     assert last == (human[:at] + f"\r\n{begin('status')}\r\n{crlf}\r\n{end('status')}\r\n"
                     + human[at:])
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from gates.publish.blocks import Block, update_file
+path, me = Path(sys.argv[1]), sys.argv[2]
+sys.stdin.readline()  # start together
+for n in range(1, 41):
+    update_file(path, [Block(me, f"{me} wrote {n}")])
+"""
+
+
+def test_writers_at_once_lose_no_block(tmp_path: Path) -> None:
+    """Four processes rewrite their own block of one file at once: each read-modify-write
+    holds the file's lock, so no writer's last block is lost to another's stale read."""
+    import subprocess
+    import sys
+
+    from tests.conftest import gates_env
+
+    p = tmp_path / "CLUSTER_STATUS.md"
+    p.write_bytes(HUMAN.encode())
+    names = [f"w{i}" for i in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(p), n], env=gates_env(),
+                              stdin=subprocess.PIPE) for n in names]
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+    assert [proc.wait() for proc in procs] == [0, 0, 0, 0]
+    text = p.read_bytes().decode()
+    assert [read(text, n) for n in names] == [f"{n} wrote 40" for n in names], text
+    assert text.startswith(HUMAN.rstrip("\r\n"))
