@@ -118,3 +118,11 @@ def test_the_reasons_count_blocking_findings_per_gate() -> None:
     assert not passed
     assert reasons == ["tiny: 1 blocking finding", "security: 2 blocking findings",
                        "merge: merge conflict with main"]
+
+
+def test_a_suppressed_finding_never_blocks() -> None:
+    """gates.suppress marks an audited suppression; the policy honours only that mark."""
+    f = finding(Severity.CRITICAL)
+    assert policy.blocks(f, {"threshold": "low"})
+    f.extra["suppressed"] = {"reason": "false positive", "expires": "2099-01-01"}
+    assert not policy.blocks(f, {"threshold": "low", "block_on": "all"})
