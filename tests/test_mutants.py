@@ -90,26 +90,42 @@ def run_mutant(m: Mutant, scratch: Path) -> Outcome:
     return Outcome(failed=failed, passed=passed, log=log)
 
 
+class Pool:
+    """Mutant runs, `os.cpu_count()` at once. Under pytest-xdist each worker collects every
+    test but runs only some: it starts a mutant when that mutant's test asks for it."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+        self.futures: dict[str, Future[Outcome]] = {}
+
+    def start(self, name: str) -> Future[Outcome]:
+        if name not in self.futures:
+            self.futures[name] = self.executor.submit(run_mutant, mutant(name), self.base / name)
+        return self.futures[name]
+
+
 @pytest.fixture(scope="module")
 def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[dict[str, Future[Outcome]]]:
-    """Start every selected mutant at once, `os.cpu_count()` at a time."""
-    names = [item.callspec.params["name"] for item in request.session.items
-             if item.module is sys.modules[__name__] and hasattr(item, "callspec")]
-    base = tmp_path_factory.mktemp("mutants")
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        futures = {n: pool.submit(run_mutant, mutant(n), base / n) for n in names}
-        yield futures
-        for f in futures.values():
-            f.cancel()
+             ) -> Iterator[Pool]:
+    """Start every selected mutant at once (see Pool)."""
+    pool = Pool(tmp_path_factory.mktemp("mutants"))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        for item in request.session.items:
+            if item.module is sys.modules[__name__] and hasattr(item, "callspec"):
+                pool.start(item.callspec.params["name"])
+    yield pool
+    for f in pool.futures.values():
+        f.cancel()
+    pool.executor.shutdown(wait=True)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", all_mutants())
-def test_mutant_is_killed(name: str, outcomes: dict[str, Future[Outcome]]) -> None:
+def test_mutant_is_killed(name: str, outcomes: Pool) -> None:
     m = mutant(name)
     assert m.fails, f"tests/mutants/{name}.patch names no test (Fails: lines)"
-    got = outcomes[name].result()
+    got = outcomes.start(name).result()
     assert not got.error, f"{got.error}\n{got.log}"
     survivors = [t for t in m.fails if t not in got.failed]
     assert not survivors, (
