@@ -11,8 +11,9 @@ each survivor, which test now kills it or why it is an equivalent mutant.
     .venv/bin/pip install 'mutmut==2.5.1'     # the bench only; not in the test extra
     .venv/bin/python bench/mutation_spine.py [--only blocks,policy] [--scratch DIR]
 
-A run can be stopped and started again: mutmut keeps its results in the scratch copy's
-.mutmut-cache and tests only the mutants it has not tested yet (--fresh starts over).
+mutmut keeps its results in the scratch copy's .mutmut-cache and, run again, tests only
+the mutants it has not tested yet. A run that was killed may leave that cache unusable
+(mutmut 2.5.1 then stops with "Attribute Mutant.line is required"): --fresh starts over.
 """
 
 from __future__ import annotations
