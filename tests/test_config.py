@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gates.config import ConfigError, load_dir, parse
@@ -76,6 +76,10 @@ keys = st.sampled_from(["base", "agents", "app", "gates", "jobs", "reporter", "n
 
 
 @settings(max_examples=400, deadline=None)
+# the values each check turns into one line: a chance example may not reach them
+@example(doc={}, gates={"lint": {"threshold": "severe"}})
+@example(doc={}, gates={"lint": {"path_thresholds": {"app/**": "loud"}}})
+@example(doc={}, gates={"security": {"block_on": "some", "timeout": 0}})
 @given(st.dictionaries(keys, toml_values, max_size=4),
        st.dictionaries(st.sampled_from(["lint", "security", "zzz"]), toml_values, max_size=2))
 def test_fuzzed_config_never_crashes(doc: dict, gates: dict) -> None:

@@ -157,3 +157,11 @@ def test_payment_code_is_judged_from_the_code_not_the_folder() -> None:
     assert policy.blocks(elsewhere, cfg)
     # the folder glob still counts, as an addition
     assert policy.blocks(finding(Severity.MEDIUM, path="app/payments/x.py"), cfg)
+
+
+def test_a_suppressed_finding_never_blocks() -> None:
+    """gates.suppress marks an audited suppression; the policy honours only that mark."""
+    f = finding(Severity.CRITICAL)
+    assert policy.blocks(f, {"threshold": "low"})
+    f.extra["suppressed"] = {"reason": "false positive", "expires": "2099-01-01"}
+    assert not policy.blocks(f, {"threshold": "low", "block_on": "all"})

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from gates import proc
+from gates.builtin.lint import GATE as LINT
 from gates.cli import EXIT_INTERNAL
 from gates.subject import runs_dir
 from tests.conftest import (
@@ -102,6 +103,7 @@ def test_symlinks_are_not_followed(repo: GitRepo) -> None:
     repo.git("checkout", "-q", "-b", "acacia/links")
     os.symlink("/etc/passwd", repo.path / "app" / "passwd.py")
     os.symlink("../.git/config", repo.path / "app" / "config.py")
+    repo.git("add", "app/passwd.py", "app/config.py")  # commit() adds only the files it writes
     repo.commit({"app/real.py": "import sys\n"}, "ACACIA: links")
     repo.git("checkout", "-q", "main")
     res = run_gates("run", "--branch", "acacia/links", cwd=repo.path)
@@ -112,6 +114,19 @@ def test_symlinks_are_not_followed(repo: GitRepo) -> None:
     for p in report.rglob("*"):
         if p.is_file():
             assert "root:x:0" not in p.read_text(errors="replace")
+
+
+def test_a_gate_is_never_handed_a_symlink(repo: GitRepo) -> None:
+    """The first fence: a gate's changed files are regular files only (the readers behind
+    it, which export blobs as regular files and skip links, are the second)."""
+    repo.git("checkout", "-q", "-b", "acacia/links")
+    os.symlink("/etc/passwd", repo.path / "app" / "passwd.py")
+    repo.git("add", "app/passwd.py")
+    repo.commit({"app/real.py": "import sys\n"}, "ACACIA: links")
+    repo.git("checkout", "-q", "main")
+    assert "app/passwd.py" in repo.git("ls-tree", "-r", "--name-only", "acacia/links")
+    with gate_context(repo, "acacia/links", LINT) as ctx:
+        assert ctx.changed == ["app/real.py"]
 
 
 def outside_code(text: str) -> str:

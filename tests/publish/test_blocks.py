@@ -109,8 +109,10 @@ def test_human_text_survives_any_sequence_of_writes(prefix: str, suffix: str,
 def test_many_writes_byte_for_byte(tmp_path: Path) -> None:
     rng = random.Random(7)
     p = tmp_path / "CLUSTER_STATUS.md"
-    p.write_bytes(HUMAN.encode())
-    at = HUMAN.index("## Merge Gates\r\n") + len("## Merge Gates\r\n")
+    # people's text with runs of blank lines (a writer that tidies them loses bytes)
+    human = HUMAN.replace("text.\r\n", "text.\r\n\r\n\r\n") + "\r\n\r\n\r\nEnd ü.\r\n"
+    p.write_bytes(human.encode())
+    at = human.index("## Merge Gates\r\n") + len("## Merge Gates\r\n")
     body = ""
     for _ in range(200):
         body = "\n".join(f"row {rng.random()}" for _ in range(rng.randint(0, 5)))
@@ -118,5 +120,39 @@ def test_many_writes_byte_for_byte(tmp_path: Path) -> None:
     last = p.read_bytes().decode("utf-8")
     # the original, byte for byte, with the block written in after a blank line
     crlf = body.replace("\n", "\r\n")
-    assert last == (HUMAN[:at] + f"\r\n{begin('status')}\r\n{crlf}\r\n{end('status')}\r\n"
-                    + HUMAN[at:])
+    assert last == (human[:at] + f"\r\n{begin('status')}\r\n{crlf}\r\n{end('status')}\r\n"
+                    + human[at:])
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from gates.publish.blocks import Block, update_file
+path, me = Path(sys.argv[1]), sys.argv[2]
+sys.stdin.readline()  # start together
+for n in range(1, 41):
+    update_file(path, [Block(me, f"{me} wrote {n}")])
+"""
+
+
+def test_writers_at_once_lose_no_block(tmp_path: Path) -> None:
+    """Four processes rewrite their own block of one file at once: each read-modify-write
+    holds the file's lock, so no writer's last block is lost to another's stale read."""
+    import subprocess
+    import sys
+
+    from tests.conftest import gates_env
+
+    p = tmp_path / "CLUSTER_STATUS.md"
+    p.write_bytes(HUMAN.encode())
+    names = [f"w{i}" for i in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(p), n], env=gates_env(),
+                              stdin=subprocess.PIPE) for n in names]
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+    assert [proc.wait() for proc in procs] == [0, 0, 0, 0]
+    text = p.read_bytes().decode()
+    assert [read(text, n) for n in names] == [f"{n} wrote 40" for n in names], text
+    assert text.startswith(HUMAN.rstrip("\r\n"))
