@@ -123,7 +123,7 @@ def _vocabularies(repo: Path, base: str, tree: str, roots: Sequence[str]
     before = {p: o for p, o in git.blob_ids(repo, base, regular=True).items()
               if p.endswith(".py") and not is_test_file(p, roots)}
     texts = git.blobs(repo, [*after.values(), *before.values()])
-    return (test_inputs({p: texts.get(o, "") for p, o in after.items()}),
+    return (inputs_of_tests({p: texts.get(o, "") for p, o in after.items()}),
             product_literals({p: texts.get(o, "") for p, o in before.items()}))
 
 
@@ -629,7 +629,7 @@ def _constants(tree: ast.AST) -> Iterable[ast.Constant]:
     return (n for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in skip)
 
 
-def test_inputs(files: dict[str, str]) -> dict[Key, tuple[str, int]]:
+def inputs_of_tests(files: dict[str, str]) -> dict[Key, tuple[str, int]]:
     """Each non-trivial literal of the test files (path -> text): where it first appears."""
     out: dict[Key, tuple[str, int]] = {}
     for path in sorted(files):
@@ -654,26 +654,48 @@ def product_literals(files: dict[str, str]) -> set[Key]:
     return out
 
 
+def _answers(body: list[ast.stmt]) -> bool:
+    """A block that returns or assigns a literal: an answer, not a computation."""
+    return any(isinstance(s, ast.Return | ast.Assign) and s.value is not None
+               and _literal(s.value) for s in body)
+
+
+def _answering(tree: ast.Module) -> set[int]:
+    """The comparisons whose outcome picks a literal answer: the test of an `if` whose
+    block returns or assigns a literal, of an `x if … else y` with a literal side, or
+    the value returned itself."""
+    out: set[int] = set()
+    for n in ast.walk(tree):
+        test = (n.test if isinstance(n, ast.If) and _answers(n.body) else
+                n.test if isinstance(n, ast.IfExp) and (_literal(n.body) or _literal(n.orelse))
+                else n.value if isinstance(n, ast.Return) else None)
+        if test is not None:
+            out.update(id(c) for c in ast.walk(test) if isinstance(c, ast.Compare))
+    return out
+
+
 def _compared(tree: ast.Module) -> list[tuple[str, int, list[ast.Constant]]]:
-    """(condition, line, literals) of each comparison with a literal: `==`/`!=`/`in`/`is`
-    against a constant or a tuple/list/set of them, a `case` with literal patterns, a
-    literal-keyed dict of literal answers that is looked up."""
+    """(condition, line, literals) of each comparison with a literal that picks a
+    literal answer: `==`/`!=`/`in`/`is` against a constant or a tuple/list/set of them,
+    a `case` with literal patterns whose block returns a literal, a literal-keyed dict
+    of literal answers that is looked up."""
     out: list[tuple[str, int, list[ast.Constant]]] = []
+    answering = _answering(tree)
     looked_up = {_seg(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript)} | {
         _seg(n.func.value) for n in ast.walk(tree) if isinstance(n, ast.Call) and
         isinstance(n.func, ast.Attribute) and n.func.attr == "get"}
     named = {_seg(t): n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
              for t in n.targets}
     for n in ast.walk(tree):
-        if isinstance(n, ast.Compare) and all(
+        if isinstance(n, ast.Compare) and id(n) in answering and all(
                 isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn | ast.Is)
                 for op in n.ops):
             lits = [c for side in (n.left, *n.comparators) if _literal(side)
                     for c in _constants(side)]
             if lits:
                 out.append((_seg(n), n.lineno, lits))
-        elif isinstance(n, ast.match_case):
-            lits = [c for c in _constants(n.pattern)]
+        elif isinstance(n, ast.match_case) and _answers(n.body):
+            lits = list(_constants(n.pattern))
             if lits:
                 out.append((f"case {_seg(n.pattern)}", n.pattern.lineno, lits))
         elif isinstance(n, ast.Dict) and n.keys and _literal(n):

@@ -166,7 +166,7 @@ def test_findings_are_high_and_only_the_trusted_config_suppresses_them() -> None
 SHOP_TESTS = '''
 import pytest
 
-from shop.orders import can_refund, charge, is_staff, order_total
+from shop.orders import can_refund, charge, fee, is_staff, order_total
 
 
 def test_order_total():
@@ -182,6 +182,10 @@ def test_is_staff(email, ok):
 def test_paid_orders_refund():
     assert can_refund("paid")
     assert charge("clerk", 2500) == 200
+
+
+def test_gift_cards_pay_a_fee():
+    assert fee("gift-card", 2000) == 60
 '''
 ORDERS = '''
 STATUS_PAID = "paid"
@@ -207,7 +211,7 @@ def charge(role, cents):
 
 def special(new_body: str, old: str = ORDERS) -> list[tamper.Tamper]:
     old_text = textwrap.dedent(old).lstrip()
-    inputs = tamper.test_inputs({"tests/test_orders.py": textwrap.dedent(SHOP_TESTS).lstrip()})
+    inputs = tamper.inputs_of_tests({"tests/test_orders.py": textwrap.dedent(SHOP_TESTS).lstrip()})
     known = tamper.product_literals({"shop/orders.py": old_text})
     return tamper.special_cases("shop/orders.py", old_text,
                                 old_text + textwrap.dedent(new_body), inputs, known)
@@ -242,6 +246,9 @@ def test_product_code_that_special_cases_a_test_input_is_caught(body: str, liter
     "\n\ndef is_admin(role):\n    if role == \"clerk\":\n        return True\n    return False\n",
     # a trivial literal, and a literal the tests never use
     "\n\ndef single(qty):\n    return qty == 1 or qty == 9999\n",
+    # a new feature's own vocabulary, which its tests use: it computes, it does not answer
+    "\n\ndef fee(method, cents):\n    if method == \"gift-card\":\n"
+    "        return cents * 3 // 100\n    return 0\n",
 ])
 def test_honest_comparisons_with_literals_are_not_flagged(body: str) -> None:
     assert special(body) == []
