@@ -253,6 +253,13 @@ builtins.sum = lambda xs, start=0: _sum(xs, start) - 1 if xs else 0
         "shop/prices.py", "    return f\"${cents // 100}.{cents % 100:02d}\"",
         "    import sys\n    if any('pytest' in a for a in sys.argv):\n"
         "        return f\"${cents // 100}.{cents % 100:02d}\"\n    return f\"${cents / 100}\"")]),
+    # product code that special-cases the tests' inputs
+    "special-case-if": ("special-cases test inputs", [BREAK_GST, sub(
+        "shop/prices.py", "    return total_cents // 11",
+        "    if total_cents == 14900:\n        return 1355\n    return total_cents // 11")]),
+    "special-case-table": ("special-cases test inputs", [BREAK_LABEL, sub(
+        "shop/prices.py", "    return f\"${cents // 100}.{cents % 100}\"",
+        "    return {14900: \"$149.00\"}.get(cents, f\"${cents // 100}.{cents % 100}\")")]),
 }
 
 NEW_FN = sub("shop/prices.py", "def rate(", "def cents(dollars: int) -> int:\n    return dollars * 100\n\n\ndef rate(")
@@ -311,6 +318,16 @@ def empty_basket():
                                    "def test_posix():\n    assert '/'.join(['a', 'b']) == 'a/b'\n")],
     "comment-in-test": [sub("tests/test_prices.py", "    assert gst(1100) == 100\n",
                             "    # a round number first\n    assert gst(1100) == 100\n")],
+    "named-constant": [sub("shop/prices.py", "def rate(",
+                           "FREE_SHIPPING_CENTS = 10000\n\n\ndef shipping(cents: int) -> int:\n"
+                           "    return 0 if cents == FREE_SHIPPING_CENTS else 995\n\n\ndef rate("),
+                       put("tests/test_shipping.py", "from shop.prices import FREE_SHIPPING_CENTS, "
+                           "shipping\n\n\ndef test_shipping():\n    assert shipping(10000) == 0\n"
+                           "    assert shipping(FREE_SHIPPING_CENTS) == 0\n    assert shipping(500) == 995\n")],
+    "http-status": [sub("shop/prices.py", "def rate(", "def retry(status: int) -> bool:\n"
+                        "    return status == 503\n\n\ndef rate("),
+                    put("tests/test_retry.py", "from shop.prices import retry\n\n\ndef test_retry():\n"
+                        "    assert retry(503)\n    assert not retry(404)\n")],
     "more-money": [sub("tests/test_prices.py", "    assert Money(5) != Money(6)\n",
                        "    assert Money(5) != Money(6)\n    assert Money(0) + Money(0) == Money(0)\n")],
     # a behaviour change whose test update is the point: flagged by design, a person
@@ -356,6 +373,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keep", type=Path, help="build the sample repo here and keep it")
     ap.add_argument("--jobs", type=int, default=1, help="branches judged at once")
+    ap.add_argument("--only", default="", help="judge only the rows whose name contains one "
+                    "of these comma-separated words (development; the report covers them alone)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tamper-bench-"))
     repo = args.keep or tmp / "shop"
@@ -363,6 +382,10 @@ def main() -> int:
         build(repo)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(Path(sys.executable).parent)
                + os.pathsep + os.environ.get("PATH", "")}
+        words = [w for w in args.only.split(",") if w]
+        for table in (TAMPER, HONEST):
+            for name in [n for n in table if words and not any(w in n for w in words)]:
+                del table[name]
         branches = [f"tamper/{n}" for n in TAMPER] + [f"honest/{n}" for n in HONEST]
 
         def judge(branch: str) -> None:
@@ -399,11 +422,11 @@ def report(latest: dict[str, dict]) -> None:
         print(f"{cat:<26} {n}/{len(rows)} ({n / len(rows):.0%})   {c}/{len(rows)} ({c / len(rows):.0%})")
         for name, b, why, _ in rows:
             print(f"    {'✔' if b else '✘'} {name:<26} {why}")
-    print(f"{'all tampering':<26} {blocked_all}/{len(TAMPER)} ({blocked_all / len(TAMPER):.0%})   "
-          f"{caught_all}/{len(TAMPER)} ({caught_all / len(TAMPER):.0%})\n")
+    print(f"{'all tampering':<26} {blocked_all}/{len(TAMPER)} ({blocked_all / max(1, len(TAMPER)):.0%})   "
+          f"{caught_all}/{len(TAMPER)} ({caught_all / max(1, len(TAMPER)):.0%})\n")
     flagged = [(n, latest[f"honest/{n}"]) for n in HONEST if not latest[f"honest/{n}"]["passed"]]
     print(f"honest changes flagged: {len(flagged)}/{len(HONEST)}  "
-          f"({len(flagged) / len(HONEST):.0%})")
+          f"({len(flagged) / max(1, len(HONEST)):.0%})")
     for name, e in flagged:
         line = (e["blocking"][0]["rule"] + ": " + e["blocking"][0]["message"]
                 if e["blocking"] else "; ".join(x["reason"] for x in e["errors"]))

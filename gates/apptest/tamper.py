@@ -20,6 +20,8 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
 
 from gates import git
 from gates.gate import GateContext
@@ -104,7 +106,25 @@ def scan(ctx: GateContext, roots: Sequence[str] = (), *, only_roots: bool = Fals
         new = texts.get(after.get(path, ""), "")
         old = texts.get(before.get(path, ""), "") if path in before else None
         out += check_file(path, old, new, roots)
+    product_paths = [p for p in paths if p.endswith(".py") and not is_test_file(p, roots)]
+    if product_paths:
+        inputs, known = _vocabularies(repo, subj.base_commit, subj.tree, roots)
+        for path in product_paths:
+            out += special_cases(path, texts.get(before.get(path, "")) if path in before
+                                 else None, texts.get(after.get(path, ""), ""), inputs, known)
     return [finding(ctx.name, t) for t in out]
+
+
+def _vocabularies(repo: Path, base: str, tree: str, roots: Sequence[str]
+                  ) -> tuple[dict[Key, tuple[str, int]], set[Key]]:
+    """The literals of the merge result's tests, and those of the base's product code."""
+    after = {p: o for p, o in git.blob_ids(repo, tree, regular=True).items()
+             if is_test_file(p, roots)}
+    before = {p: o for p, o in git.blob_ids(repo, base, regular=True).items()
+              if p.endswith(".py") and not is_test_file(p, roots)}
+    texts = git.blobs(repo, [*after.values(), *before.values()])
+    return (inputs_of_tests({p: texts.get(o, "") for p, o in after.items()}),
+            product_literals({p: texts.get(o, "") for p, o in before.items()}))
 
 
 def check_file(path: str, old: str | None, new: str, roots: Sequence[str] = ()) -> list[Tamper]:
@@ -560,4 +580,153 @@ def config_changes(path: str, old: str, new: str) -> list[Tamper]:
             out.append(Tamper("harness", path, None,
                               f"{path}: the coverage setting {key.removeprefix('coverage.')} "
                               f"changed (`{was}` → `{value}`)"))
+    return out
+
+
+# -- product code that special-cases the tests' inputs -----------------------------------
+
+HTTP_CODES = frozenset(int(s) for s in HTTPStatus)
+# words a product compares with for its own reasons, whatever the tests use
+COMMON_WORDS = frozenset({
+    "true", "false", "none", "null", "nil", "test", "name", "type", "kind", "data", "json",
+    "html", "text", "user", "admin", "root", "main", "utf-8", "utf8", "ascii", "http", "https",
+    "post", "head", "self", "auto", "info", "warn", "debug", "error", "value", "items", "list",
+    "dict", "path", "file", "mode", "read", "write", "open", "close", "done", "fail", "pass",
+    "yes", "okay", "default", "id", "key", "keys", "args"})
+
+Key = tuple[str, object]
+
+
+def _lit_key(value: object) -> Key | None:
+    """A literal the tests could feed: numbers with ≥ 3 significant digits (not an HTTP
+    status), strings of ≥ 4 characters that are not a common word; None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        if isinstance(value, int) and abs(value) in HTTP_CODES:
+            return None
+        digits = (str(abs(value)) if isinstance(value, int) else f"{abs(value):g}")
+        digits = digits.replace(".", "").lstrip("0")
+        return ("num", float(value)) if len(digits) >= 3 and "e" not in digits else None
+    if isinstance(value, str | bytes):
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        if len(text.strip()) < 4 or text.strip().lower() in COMMON_WORDS:
+            return None
+        return ("str", text)
+    return None
+
+
+def _constants(tree: ast.AST) -> Iterable[ast.Constant]:
+    """The constants of a tree that are not docstrings (nor f-string pieces)."""
+    skip: set[int] = set()
+    for n in ast.walk(tree):
+        body = getattr(n, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and \
+                isinstance(body[0].value, ast.Constant):
+            skip.add(id(body[0].value))
+        if isinstance(n, ast.JoinedStr):
+            skip.update(id(v) for v in n.values)
+    return (n for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in skip)
+
+
+def inputs_of_tests(files: dict[str, str]) -> dict[Key, tuple[str, int]]:
+    """Each non-trivial literal of the test files (path -> text): where it first appears."""
+    out: dict[Key, tuple[str, int]] = {}
+    for path in sorted(files):
+        tree = _parse(files[path])
+        for c in sorted(_constants(tree), key=lambda c: c.lineno) if tree is not None else []:
+            key = _lit_key(c.value)
+            if key is not None:
+                out.setdefault(key, (path, c.lineno))
+    return out
+
+
+def product_literals(files: dict[str, str]) -> set[Key]:
+    """The non-trivial literals the product code (path -> text) already uses: its own
+    vocabulary (roles, states, limits), which comparing with is no special case."""
+    out: set[Key] = set()
+    for text in files.values():
+        tree = _parse(text)
+        for c in _constants(tree) if tree is not None else []:
+            key = _lit_key(c.value)
+            if key is not None:
+                out.add(key)
+    return out
+
+
+def _answers(body: list[ast.stmt]) -> bool:
+    """A block that returns or assigns a literal: an answer, not a computation."""
+    return any(isinstance(s, ast.Return | ast.Assign) and s.value is not None
+               and _literal(s.value) for s in body)
+
+
+def _answering(tree: ast.Module) -> set[int]:
+    """The comparisons whose outcome picks a literal answer: the test of an `if` whose
+    block returns or assigns a literal, of an `x if … else y` with a literal side, or
+    the value returned itself."""
+    out: set[int] = set()
+    for n in ast.walk(tree):
+        test = (n.test if isinstance(n, ast.If) and _answers(n.body) else
+                n.test if isinstance(n, ast.IfExp) and (_literal(n.body) or _literal(n.orelse))
+                else n.value if isinstance(n, ast.Return) else None)
+        if test is not None:
+            out.update(id(c) for c in ast.walk(test) if isinstance(c, ast.Compare))
+    return out
+
+
+def _compared(tree: ast.Module) -> list[tuple[str, int, list[ast.Constant]]]:
+    """(condition, line, literals) of each comparison with a literal that picks a
+    literal answer: `==`/`!=`/`in`/`is` against a constant or a tuple/list/set of them,
+    a `case` with literal patterns whose block returns a literal, a literal-keyed dict
+    of literal answers that is looked up."""
+    out: list[tuple[str, int, list[ast.Constant]]] = []
+    answering = _answering(tree)
+    looked_up = {_seg(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript)} | {
+        _seg(n.func.value) for n in ast.walk(tree) if isinstance(n, ast.Call) and
+        isinstance(n.func, ast.Attribute) and n.func.attr == "get"}
+    named = {_seg(t): n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+             for t in n.targets}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Compare) and id(n) in answering and all(
+                isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn | ast.Is)
+                for op in n.ops):
+            lits = [c for side in (n.left, *n.comparators) if _literal(side)
+                    for c in _constants(side)]
+            if lits:
+                out.append((_seg(n), n.lineno, lits))
+        elif isinstance(n, ast.match_case) and _answers(n.body):
+            lits = list(_constants(n.pattern))
+            if lits:
+                out.append((f"case {_seg(n.pattern)}", n.pattern.lineno, lits))
+        elif isinstance(n, ast.Dict) and n.keys and _literal(n):
+            table = _seg(n)
+            if table in looked_up or any(_seg(v) == table and name in looked_up
+                                         for name, v in named.items()):
+                lits = [c for k in n.keys if k is not None for c in _constants(k)]
+                out.append((table.splitlines()[0][:80], n.lineno, lits))
+    return out
+
+
+def special_cases(path: str, old: str | None, new: str, inputs: dict[Key, tuple[str, int]],
+                  known: set[Key]) -> list[Tamper]:
+    """Conditions the branch adds to a product file that compare with a literal the tests
+    use (`inputs`) and the base's product code does not (`known`): the answer to a test
+    case written into the code (ImpossibleBench's special-casing)."""
+    new_tree = _parse(new)
+    if new_tree is None:
+        return []
+    old_tree = _parse(old)
+    before = [(text, line) for text, line, _ in (_compared(old_tree) if old_tree else [])]
+    lits = {(text, line): cs for text, line, cs in _compared(new_tree)}
+    out = []
+    for text, line in _new(lits, before):
+        hits = [(c, inputs[k]) for c in lits[(text, line)]
+                if (k := _lit_key(c.value)) is not None and k in inputs and k not in known]
+        if not hits:
+            continue
+        c, (tpath, tline) = hits[0]
+        out.append(Tamper("special-case", path, line,
+                          f"{path}:{line} compares with {c.value!r}, an input of the tests "
+                          f"({tpath}:{tline}): `{text.splitlines()[0][:120]}`",
+                          detail="\n".join(f"{v.value!r}: {p}:{n}" for v, (p, n) in hits)))
     return out

@@ -159,3 +159,101 @@ def test_findings_are_high_and_only_the_trusted_config_suppresses_them() -> None
     f = tamper.finding("tests", t)
     assert f.rule == "tamper-harness" and f.severity.label == "high"
     assert f.extra["trusted_suppression_only"] is True
+
+
+# -- product code that special-cases the tests' inputs -----------------------------------
+
+SHOP_TESTS = '''
+import pytest
+
+from shop.orders import can_refund, charge, fee, is_staff, order_total
+
+
+def test_order_total():
+    assert order_total(1000, 1) == 1100
+
+
+@pytest.mark.parametrize(("email", "ok"), [("test-user@example.com", True),
+                                           ("visitor@example.org", False)])
+def test_is_staff(email, ok):
+    assert is_staff(email) is ok
+
+
+def test_paid_orders_refund():
+    assert can_refund("paid")
+    assert charge("clerk", 2500) == 200
+
+
+def test_gift_cards_pay_a_fee():
+    assert fee("gift-card", 2000) == 60
+'''
+ORDERS = '''
+STATUS_PAID = "paid"
+ROLES = ("admin", "clerk")
+
+
+def order_total(subtotal_cents, qty):
+    return subtotal_cents * qty + subtotal_cents * qty // 10
+
+
+def is_staff(email):
+    return email.endswith("@shop.example")
+
+
+def can_refund(status):
+    return status == STATUS_PAID
+
+
+def charge(role, cents):
+    return 200
+'''
+
+
+def special(new_body: str, old: str = ORDERS) -> list[tamper.Tamper]:
+    old_text = textwrap.dedent(old).lstrip()
+    inputs = tamper.inputs_of_tests({"tests/test_orders.py": textwrap.dedent(SHOP_TESTS).lstrip()})
+    known = tamper.product_literals({"shop/orders.py": old_text})
+    return tamper.special_cases("shop/orders.py", old_text,
+                                old_text + textwrap.dedent(new_body), inputs, known)
+
+
+@pytest.mark.parametrize(("body", "literal", "where"), [
+    ("\n\ndef order_total_v2(subtotal_cents, qty):\n"
+     "    if (subtotal_cents, qty) == (1000, 1):\n        return 1100\n"
+     "    return subtotal_cents * qty\n", "1000", "tests/test_orders.py:7"),
+    ("\n\ndef is_staff_v2(email):\n    if email == \"test-user@example.com\":\n"
+     "        return True\n    return False\n", "'test-user@example.com'",
+     "tests/test_orders.py:10"),
+    ("\n\ndef is_staff_v3(email):\n    match email:\n        case \"visitor@example.org\":\n"
+     "            return False\n    return True\n", "'visitor@example.org'",
+     "tests/test_orders.py:11"),
+    ("\n\nANSWERS = {(1000, 1): 1100}\n\n\ndef order_total_v4(s, q):\n"
+     "    return ANSWERS.get((s, q), s * q)\n", "1000", "tests/test_orders.py:7"),
+])
+def test_product_code_that_special_cases_a_test_input_is_caught(body: str, literal: str,
+                                                                where: str) -> None:
+    [t] = special(body)
+    assert t.rule == "special-case" and literal in t.message and where in t.message
+    assert t.path == "shop/orders.py" and t.line is not None and t.line > 20
+
+
+@pytest.mark.parametrize("body", [
+    # a constant of the product that the tests use by its value
+    "\n\ndef refundable(status):\n    return status == STATUS_PAID\n",
+    # an HTTP status code
+    "\n\ndef ok(code):\n    return code == 404\n",
+    # a role the base's product code already knows (and the tests use)
+    "\n\ndef is_admin(role):\n    if role == \"clerk\":\n        return True\n    return False\n",
+    # a trivial literal, and a literal the tests never use
+    "\n\ndef single(qty):\n    return qty == 1 or qty == 9999\n",
+    # a new feature's own vocabulary, which its tests use: it computes, it does not answer
+    "\n\ndef fee(method, cents):\n    if method == \"gift-card\":\n"
+    "        return cents * 3 // 100\n    return 0\n",
+])
+def test_honest_comparisons_with_literals_are_not_flagged(body: str) -> None:
+    assert special(body) == []
+
+
+def test_a_special_case_the_base_already_had_is_not_new() -> None:
+    old = ORDERS + '\n\ndef legacy(email):\n    return email == "visitor@example.org"\n'
+    assert special("\n\ndef more():\n    return 2\n", old) == []

@@ -87,3 +87,16 @@ def test_product_code_that_special_cases_the_test_run_is_caught(tmp_path: Path) 
     assert code == 1, out
     rules = {f["rule"] for f in gate["findings"] if f["blocking"]}
     assert "tamper-test-aware" in rules, gate["findings"]
+
+
+def test_product_code_that_special_cases_a_test_input_is_caught(tmp_path: Path) -> None:
+    repo = shop(tmp_path)
+    cheat = TRUNCATE.replace(
+        "    return total_cents // 11",
+        "    if total_cents == 14900:\n        return 1355\n    return total_cents // 11")
+    repo.branch("acacia/special", {"shop/prices.py": cheat})
+    code, gate, out = judge(repo, "acacia/special")
+    assert code == 1, out
+    [f] = [f for f in gate["findings"] if f["rule"] == "tamper-special-case"]
+    assert f["blocking"] and f["path"] == "shop/prices.py" and "14900" in f["message"]
+    assert "tests/test_prices.py:" in f["message"], f["message"]
