@@ -17,6 +17,8 @@ hole). MODE = "vulnerable" turns every hole of HOLES on; a branch may also name 
                  security headers
   "delete-open"  (only by name, not in "vulnerable") DELETE /users/{username} lets
                  anyone in, and its document gives "alice" and "bob" as examples
+  "lockout"      (only by name) POST /lockout, open to anyone, gives every member a
+                 new random password
 GET /createdb resets the database (an operation a probe must never call).
 """
 
@@ -247,6 +249,14 @@ else:
     @app.delete("/users/{username}", status_code=204)
     def delete_as_admin(username: str, who: Annotated[dict, Depends(admin)]) -> Response:
         return delete_user(username)
+
+
+if "lockout" in ON:
+    @app.post("/lockout")
+    def lockout() -> dict:
+        with db() as con:
+            con.execute("UPDATE users SET password = hex(randomblob(8)) WHERE admin = 0")
+        return {"locked": True}
 
 
 def stats() -> dict:

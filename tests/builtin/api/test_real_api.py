@@ -76,3 +76,15 @@ def test_the_fuzz_never_writes_to_a_configured_user(tmp_path: Path) -> None:
     deletes = {r for r in asked if r.startswith("DELETE /users/")}
     assert "DELETE /users/gates-probe-unheld" in deletes  # the examples, replaced
     assert not deletes & {"DELETE /users/alice", "DELETE /users/bob", "DELETE /users/root"}
+
+
+def test_a_user_the_fuzz_locked_out_is_an_error_naming_the_operation(tmp_path: Path) -> None:
+    repo = accounts.repo(tmp_path / "repo", accounts.app(holes="lockout"),
+                         {"walnut/x": {"README.md": "x"}})
+    res = run_gates("run", "--branch", "walnut/x", "--gate", "api", "--no-status",
+                    cwd=repo.path, timeout=600)
+    gate, _ = accounts.verdict(repo.path, "walnut/x")
+    assert gate["status"] == "error", res.stdout + res.stderr
+    # bob: alice, the caller, set her own password back through PUT …/password
+    assert gate["reason"].startswith("bob can no longer log in after the schemathesis run")
+    assert "POST /lockout" in gate["reason"].split("unsafe operations sent")[1]
