@@ -17,10 +17,11 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
+from typing import Any
 
 from gates import proc
 from gates.gate import GateContext, GateError
@@ -57,6 +58,12 @@ def tail(path: Path, n: int = LOG_TAIL) -> str:
     except OSError:
         return ""
     return "\n".join(lines[-n:])
+
+
+def app_keeps_data_in_tmp(cfg: Mapping[str, Any]) -> bool:
+    """Whether `[app] command` names `{tmp}` (the only place it is filled in): then a new
+    start, in a new folder, begins from the app's initial data."""
+    return any("{tmp}" in str(part) for part in cfg.get("command") or [])
 
 
 def free_port() -> int:

@@ -26,6 +26,12 @@ LOGIN_DEFAULTS: dict[str, Any] = {
     "password_field": "password",
     "format": "json",  # "json" | "form"
 }
+# body properties that set a password: probes send the caller's own there
+PASSWORD_KEYS = ("password", "new_password", "newPassword", "current_password",
+                 "old_password", "oldPassword", "currentPassword")
+# path values nobody holds: where a destructive request goes when it must break nothing
+UNHELD_TEXT = "gates-probe-unheld"
+UNHELD_NUMBER = 987654321
 
 
 @dataclass(frozen=True)

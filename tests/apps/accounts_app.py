@@ -15,6 +15,10 @@ hole). MODE = "vulnerable" turns every hole of HOLES on; a branch may also name 
   "weak-key"     tokens are signed with a short dictionary word
   "cors-headers" any Origin is echoed with credentials allowed; the home page has no
                  security headers
+  "delete-open"  (only by name, not in "vulnerable") DELETE /users/{username} lets
+                 anyone in, and its document gives "alice" and "bob" as examples
+  "lockout"      (only by name) POST /lockout, open to anyone, gives every member a
+                 new random password
 GET /createdb resets the database (an operation a probe must never call).
 """
 
@@ -31,6 +35,7 @@ from typing import Annotated
 
 import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
@@ -39,7 +44,7 @@ MODE = "secure"
 HOLES = ""
 ALL = {"admin-open", "bola-read", "bola-write", "sqli", "mass-assign", "weak-key",
        "cors-headers"}
-ON = ALL if MODE == "vulnerable" else {h for h in HOLES.split(",") if h}
+ON = (ALL if MODE == "vulnerable" else set()) | {h for h in HOLES.split(",") if h}
 SECRET = "monkey" if "weak-key" in ON else os.environ["ACCOUNTS_JWT_SECRET"]
 SEED = [("alice", "alice-pass-1", "alice@accounts.test", 0),
         ("bob", "bob-pass-1", "bob@accounts.test", 0),
@@ -227,13 +232,31 @@ def change_email(username: str, body: Email, who: Annotated[dict, Depends(caller
     return account(row)
 
 
-@app.delete("/users/{username}", status_code=204)
-def delete_user(username: str, who: Annotated[dict, Depends(admin)]) -> Response:
+def delete_user(username: str) -> Response:
     with db() as con:
         gone = con.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount
     if not gone:
         raise HTTPException(404, "no such user")
     return Response(status_code=204)
+
+
+if "delete-open" in ON:
+    @app.delete("/users/{username}", status_code=204)
+    def delete_anyone(username: Annotated[str, PathParam(examples=["alice", "bob"])]
+                      ) -> Response:
+        return delete_user(username)
+else:
+    @app.delete("/users/{username}", status_code=204)
+    def delete_as_admin(username: str, who: Annotated[dict, Depends(admin)]) -> Response:
+        return delete_user(username)
+
+
+if "lockout" in ON:
+    @app.post("/lockout")
+    def lockout() -> dict:
+        with db() as con:
+            con.execute("UPDATE users SET password = hex(randomblob(8)) WHERE admin = 0")
+        return {"locked": True}
 
 
 def stats() -> dict:
@@ -253,5 +276,6 @@ if __name__ == "__main__":
     ap.add_argument("--data", required=True)
     args = ap.parse_args()
     DB = Path(args.data) / "accounts.db"
+    print(f"data {'kept' if DB.exists() else 'new'} {args.data}", flush=True)
     create_db()
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from gates.apptest.app import AppNotConfigured
+from gates.apptest.app import AppNotConfigured, app_keeps_data_in_tmp
 from gates.gate import GateError
 from tests.conftest import AppProbe, GitRepo, gate_context, process_gone
 
@@ -92,3 +92,9 @@ def test_no_app_configured(repo: GitRepo) -> None:
         with pytest.raises(AppNotConfigured):
             with ctx.app():
                 pass
+
+
+def test_an_app_keeps_its_data_in_tmp_only_when_its_command_names_it() -> None:
+    assert app_keeps_data_in_tmp({"command": ["python", "app.py", "--data", "{tmp}"], "env": {}})
+    assert app_keeps_data_in_tmp({"command": ["app", "--db=sqlite:///{tmp}/a.db"], "env": {}})
+    assert not app_keeps_data_in_tmp({"command": ["python", "app.py", "{port}"], "env": {}})

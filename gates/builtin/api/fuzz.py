@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from gates.apptest.curl import curl, redact
 
@@ -108,6 +109,26 @@ def failures(path: Path, *, shown_auth: str = "Bearer <token>") -> list[Failure]
                     curl=_curl(request, shown_auth) if request else "",
                     phase=str(event.get("phase", "")))
     return list(found.values())
+
+
+def unsafe_requests(path: Path) -> list[tuple[str, str]]:
+    """(operation, path and body) of every request but GET/HEAD/OPTIONS that was sent."""
+    out: list[tuple[str, str]] = []
+    for kind, event in events(path):
+        if kind not in RECORDED:
+            continue
+        recorder = event.get("recorder") or {}
+        label = str(recorder.get("label") or "")
+        for interaction in (recorder.get("interactions") or {}).values():
+            request = (interaction or {}).get("request") or {}
+            method = str(request.get("method", "GET")).upper()
+            if method in ("GET", "HEAD", "OPTIONS"):
+                continue
+            uri = str(request.get("uri", ""))
+            operation = label if label.upper().startswith(method + " ") else \
+                f"{method} {urlsplit(uri).path}"
+            out.append((operation, f"{unquote(uri)} {json.dumps(request.get('body'))}"))
+    return out
 
 
 def errors(path: Path) -> list[str]:

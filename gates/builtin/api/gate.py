@@ -23,7 +23,7 @@ import httpx
 from gates import proc
 from gates.apptest import base_side, credentials, openapi
 from gates.apptest.app import AppNotConfigured, RunningApp
-from gates.builtin.api import fuzz
+from gates.builtin.api import fuzz, guard
 from gates.builtin.api.fuzz import Failure
 from gates.config import GateSection
 from gates.errors import ConfigError
@@ -149,7 +149,7 @@ class Api(BaseGate[ApiSection]):
         cfg = self.section(ctx)
         auth = ctx.settings["gates"].get("auth", {})
         with httpx.Client(timeout=10.0, trust_env=False) as client:
-            openapi.fetch(client, app.url(cfg["spec"]))
+            spec = openapi.fetch(client, app.url(cfg["spec"]))
             token = (credentials.token_for(ctx, auth, client, app.base_url, user)
                      if user else None)
         work = self._work(ctx, side)
@@ -163,14 +163,24 @@ class Api(BaseGate[ApiSection]):
             checks=cfg["checks"], exclude_checks=cfg["exclude_checks"], phases=cfg["phases"],
             workers=int(cfg["workers"]), seed=int(cfg["seed"]),
             args=[*cfg["args"], *fuzz.exclude_args(exclude)])
-        env = {"HYPOTHESIS_STORAGE_DIRECTORY": str(work / "hypothesis")}
+        users = credentials.users(auth)
+        env = {"HYPOTHESIS_STORAGE_DIRECTORY": str(work / "hypothesis"),
+               **guard.env(work, spec, users, user, auth)}
         shown = f"Bearer <token of {user.name}>" if user else "<none>"
         res = ctx.run(cmd, cwd=work, timeout=float(cfg["max_time"]), env=env)
         if not app.alive():
             raise GateError(f"the app died during the schemathesis run (exit "
                             f"{app.process.returncode}); last lines of its log:\n"
                             f"{app.log_tail()}")
+        guard.check(ctx, app, ndjson, users, auth)
         found, errors = fuzz.failures(ndjson, shown_auth=shown), fuzz.errors(ndjson)
+        if user is not None:  # the caller's own password went into bodies: not in reports
+            hidden = f"<password of {user.name}>"
+            for f in found:
+                f.curl = f.curl.replace(user.password, hidden)
+            if junit.is_file():
+                junit.write_text(junit.read_text(encoding="utf-8", errors="replace")
+                                 .replace(user.password, hidden), encoding="utf-8")
         if res.returncode not in (0, 1) or (res.returncode == 1 and not found and not errors):
             raise GateError(f"schemathesis could not run (exit {res.returncode}):\n"
                             f"{res.output[-OUTPUT_TAIL:]}")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from gates.apptest import openapi
-from gates.apptest.credentials import User
+from gates.apptest.credentials import PASSWORD_KEYS, UNHELD_NUMBER, UNHELD_TEXT, User
 from gates.apptest.openapi import Example, Operation
 from gates.gate import GateError
 
@@ -34,10 +34,6 @@ if TYPE_CHECKING:
     from gates.builtin.auth.session import Session
 
 QUOTE = 160
-UNHELD_TEXT = "gates-probe-unheld"
-UNHELD_NUMBER = 987654321
-PASSWORD_KEYS = ("password", "new_password", "newPassword", "current_password",
-                 "old_password", "oldPassword", "currentPassword")
 GONE = (404, 410)
 
 

@@ -6,7 +6,8 @@ protected operation with forged, missing and wrong-role credentials and with
 another user's object; the access matrix goes to summary.md (`sections`) and
 verdict.json (`metrics["matrix"]`). The repo's tests (`gates.builtin.auth.target_tests`) run
 after the probe, on a fresh start of the app (its own data, not what the probe
-wrote: `{tmp}` is a new folder). Then the base's app gets the same probe
+wrote: `{tmp}` is a new folder); so do the probe's writing holes (injection, mass
+assignment) after the access matrix, when the app keeps its data under `{tmp}`. Then the base's app gets the same probe
 (`gates.apptest.base_side`, cached per base commit): what it shows too is existing.
 No app configured: skipped. The app not starting, no document, a user who cannot
 log in: error; a config mistake only the document reveals: ConfigError (exit 2).
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar, cast
 
 import httpx
 
 from gates.apptest import base_side, credentials, junit, openapi, suite, tamper
-from gates.apptest.app import AppNotConfigured, RunningApp
+from gates.apptest.app import AppNotConfigured, RunningApp, app_keeps_data_in_tmp
 from gates.apptest.junit import TestCase
 from gates.builtin.auth import probe, report, target_tests
 from gates.builtin.auth.session import ProbeConfig, Session
@@ -81,14 +84,15 @@ class Auth(BaseGate[AuthSection]):
             with ctx.app() as app:
                 cfg = probe_config(section, app_env)
                 users = credentials.users(section)
-                matrix = self._probe(ctx, app, cfg, users)
+                matrix = self._probe(ctx, app, cfg, users, self._fresh(ctx, "holes-app"))
             cases = None
             if tests or marker:  # on a fresh start: the app's own data, not the probe's writes
                 with ctx.app(label="tests-app") as fresh:
                     cases = target_tests.run(ctx, fresh, tests, marker, section["args"],
                                              app_env)[0]
-            base = base_side.run(ctx, __name__, lambda app: report.findings(
-                self._probe(ctx, app, cfg, users)), report.findings(matrix))
+            base = base_side.run(ctx, __name__, lambda app: report.findings(self._probe(
+                ctx, app, cfg, users, self._fresh(ctx, "base-holes", base=True))),
+                report.findings(matrix))
         except AppNotConfigured as e:
             return GateResult.skipped(self.name, str(e))
         result = self._result(ctx, matrix, cases, base)
@@ -96,8 +100,35 @@ class Auth(BaseGate[AuthSection]):
         result.findings = deleted + tamper.scan(ctx, tests, only_roots=True) + result.findings
         return result
 
+    def _fresh(self, ctx: GateContext, label: str, base: bool = False
+               ) -> Callable[[], AbstractContextManager[RunningApp]] | None:
+        """A new start of the app (a new `{tmp}`) for the probes that may write, when the
+        app keeps its data there; None otherwise (nothing a restart would reset)."""
+        if not app_keeps_data_in_tmp(ctx.settings["app"]):
+            return None
+        tree = ctx.workspace.base_worktree() if base else None
+        return lambda: cast(AbstractContextManager[RunningApp],
+                            ctx.app(tree=tree, label=label))
+
     def _probe(self, ctx: GateContext, app: RunningApp, cfg: ProbeConfig,
-               users: list[credentials.User]) -> probe.Matrix:
+               users: list[credentials.User],
+               fresh: Callable[[], AbstractContextManager[RunningApp]] | None = None
+               ) -> probe.Matrix:
+        """The probe of `app`; its writing holes on `fresh()` when given."""
+        with self._session(ctx, app, cfg, users) as session:
+            if fresh is None:
+                return probe.run(session)
+
+            @contextlib.contextmanager
+            def again() -> Iterator[Session]:
+                with fresh() as new_app, self._session(ctx, new_app, cfg, users) as s:
+                    yield s
+
+            return probe.run(session, again)
+
+    @contextlib.contextmanager
+    def _session(self, ctx: GateContext, app: RunningApp, cfg: ProbeConfig,
+                 users: list[credentials.User]) -> Iterator[Session]:
         def check_alive() -> None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 app.process.wait(timeout=1.0)  # a request that killed it: let it finish dying
@@ -117,11 +148,10 @@ class Auth(BaseGate[AuthSection]):
             except GateError:
                 check_alive()
                 raise
-            session = Session(client=client, base_url=app.base_url, spec=spec,
-                              cfg=cfg, users=users, tokens=tokens,
-                              deadline=ctx.deadline - 5 if ctx.deadline else 1e18,
-                              check_alive=check_alive, login=login)
-            return probe.run(session)
+            yield Session(client=client, base_url=app.base_url, spec=spec,
+                          cfg=cfg, users=users, tokens=tokens,
+                          deadline=ctx.deadline - 5 if ctx.deadline else 1e18,
+                          check_alive=check_alive, login=login)
 
     def _result(self, ctx: GateContext, matrix: probe.Matrix,
                 cases: list[TestCase] | None, base: base_side.BaseSide) -> GateResult:
@@ -136,7 +166,8 @@ class Auth(BaseGate[AuthSection]):
             "notes": matrix.notes,
         }
         tests = ""
-        artifacts = [f"{self.name}/{n}" for n in ("app.log", "tests-app.log", "base.log")
+        artifacts = [f"{self.name}/{n}" for n in ("app.log", "holes-app.log", "tests-app.log",
+                                                   "base.log", "base-holes.log")
                      if (ctx.artifacts / n).is_file()]
         if cases is not None:
             findings += junit.findings_from_junit(cases, gate=self.name,

@@ -68,11 +68,25 @@ Found = tuple[str, str, str, str, int, str, str, str]
 
 
 def run(s: Session, verified: tuple[str, Example, User] | None) -> list[Found]:
-    """Every hole found, as cells of the matrix. `verified`: a safe operation the
-    control got a 2xx from (its key, request and user), for the weak-key probe."""
+    """Every hole found, as cells of the matrix (`reading`, then `writing`)."""
+    return reading(s, verified) + writing(s)
+
+
+def reading(s: Session, verified: tuple[str, Example, User] | None) -> list[Found]:
+    """The holes asked with reads only: a weak key (`verified`: a safe operation the
+    control got a 2xx from — its key, request and user), CORS and headers."""
     found: list[Found] = []
-    ops = openapi.operations(s.spec)
-    for op in ops:
+    if verified is not None:
+        key, ex, user = verified
+        found += [(key, "weak-key", *rest) for rest in _weak_key(s, ex, user)]
+    found += [(op, probe, *rest) for op, probe, rest in _headers(s, openapi.operations(s.spec))]
+    return found
+
+
+def writing(s: Session) -> list[Found]:
+    """The holes whose probes may write: injection and mass assignment."""
+    found: list[Found] = []
+    for op in openapi.operations(s.spec):
         asks, caller = _caller(s, op)
         if not asks:
             continue
@@ -82,10 +96,6 @@ def run(s: Session, verified: tuple[str, Example, User] | None) -> list[Found]:
             found += [(op.key, "mass-assignment", *rest)
                       for rest in _mass_assignment(s, op, caller)]
             found += [(op.key, "injection", *rest) for rest in _injection(s, op, caller)]
-    if verified is not None:
-        key, ex, user = verified
-        found += [(key, "weak-key", *rest) for rest in _weak_key(s, ex, user)]
-    found += [(op, probe, *rest) for op, probe, rest in _headers(s, ops)]
     return found
 
 

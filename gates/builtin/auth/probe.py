@@ -30,12 +30,16 @@ A public webhook that the document says is signed (`x-webhook` with a
 Safe methods are asked with the control first; unsafe ones with the control
 last, so that every probe meets the object the control then acts on. Each answer
 is a cell of the access matrix; `gates.builtin.auth.report` turns it into findings.
+The holes that may write (injection, mass assignment) come last, on a fresh start of
+the app when the gate can give one (`fresh`): they see the initial data, not what
+the access matrix's destructive controls left.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -126,7 +130,11 @@ def judge(caller: Caller, status: int) -> str:
 # -- the probe ----------------------------------------------------------------------
 
 
-def run(s: Session) -> Matrix:
+def run(s: Session, fresh: Callable[[], AbstractContextManager[Session]] | None = None
+        ) -> Matrix:
+    """The access matrix and the holes. `fresh`: a session on a new start of the app
+    with its initial data, for the probes that may write after the access matrix
+    wrote (injection, mass assignment); None: they run on `s`."""
     ops = openapi.operations(s.spec)
     protected = [op for op in ops if s.protected(op)]
     webhooks = [op for op in ops if op not in protected and _signature_header(op)]
@@ -163,8 +171,15 @@ def run(s: Session) -> Matrix:
     _check_controls(s, matrix)
     if s.cfg.jwt_secret and any(c.probe == "expired" for c in matrix.cells):
         _check_secret(s, matrix, verified)
-    matrix.cells += [Cell(*found) for found in holes.run(s, keyed)]
+    matrix.cells += [Cell(*found) for found in holes.reading(s, keyed)]
     s.check_alive()
+    if fresh is None:
+        matrix.cells += [Cell(*found) for found in holes.writing(s)]
+        s.check_alive()
+        return matrix
+    with fresh() as again:
+        matrix.cells += [Cell(*found) for found in holes.writing(again)]
+        again.check_alive()
     return matrix
 
 

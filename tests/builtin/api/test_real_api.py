@@ -60,3 +60,31 @@ def test_an_unknown_api_user_exits_2_with_one_line(tmp_path: Path) -> None:
     assert res.returncode == 2, res.stdout + res.stderr
     assert res.stderr.strip().splitlines() == [
         "gates: error: [gates.api] user = 'carol' is not a user of [gates.auth] users"]
+
+
+def test_the_fuzz_never_writes_to_a_configured_user(tmp_path: Path) -> None:
+    """DELETE /users/{username} lets anyone in and its document's examples are alice and
+    bob: schemathesis's deletes go to a name nobody holds, and every user still logs in
+    after the run (the gate checks it: an error otherwise)."""
+    repo = accounts.repo(tmp_path / "repo", accounts.app(holes="delete-open"),
+                         {"walnut/x": {"README.md": "x"}})
+    res = run_gates("run", "--branch", "walnut/x", "--gate", "api", "--no-status",
+                    cwd=repo.path, timeout=600)
+    gate, out = accounts.verdict(repo.path, "walnut/x")
+    assert gate["status"] != "error", res.stdout + res.stderr + str(gate)
+    asked = accounts.requests(out / "api" / "app.log")
+    deletes = {r for r in asked if r.startswith("DELETE /users/")}
+    assert "DELETE /users/gates-probe-unheld" in deletes  # the examples, replaced
+    assert not deletes & {"DELETE /users/alice", "DELETE /users/bob", "DELETE /users/root"}
+
+
+def test_a_user_the_fuzz_locked_out_is_an_error_naming_the_operation(tmp_path: Path) -> None:
+    repo = accounts.repo(tmp_path / "repo", accounts.app(holes="lockout"),
+                         {"walnut/x": {"README.md": "x"}})
+    res = run_gates("run", "--branch", "walnut/x", "--gate", "api", "--no-status",
+                    cwd=repo.path, timeout=600)
+    gate, _ = accounts.verdict(repo.path, "walnut/x")
+    assert gate["status"] == "error", res.stdout + res.stderr
+    # bob: alice, the caller, set her own password back through PUT …/password
+    assert gate["reason"].startswith("bob can no longer log in after the schemathesis run")
+    assert "POST /lockout" in gate["reason"].split("unsafe operations sent")[1]

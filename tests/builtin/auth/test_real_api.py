@@ -204,7 +204,7 @@ def test_alice_still_has_her_seed_email(base_url):
 '''
 
 
-def test_the_repo_s_own_tests_meet_fresh_data_not_the_probe_s_writes(tmp_path) -> None:
+def test_the_writing_probes_and_the_repo_s_tests_meet_fresh_data(tmp_path) -> None:
     config = accounts.CONFIG.replace('login = { path = "/login" }',
                                      'login = { path = "/login" }\ntests = ["tests/auth"]')
     repo = accounts.repo(tmp_path / "repo", accounts.app(), {"ironwood/x": README}, config)
@@ -217,3 +217,11 @@ def test_the_repo_s_own_tests_meet_fresh_data_not_the_probe_s_writes(tmp_path) -
     # … and the repo's test, on a fresh start of the app, still sees her own
     assert result.metrics["tests"] == {"passed": 1, "failed": 0, "error": 0, "skipped": 0}
     assert "auth/tests-app.log" in result.artifacts
+    # so do the probes that may write (injection, mass assignment): a start of their own
+    logs = repo.path / "reports" / "test" / "auth"
+    first, holes = ((logs / n).read_text().splitlines() for n in ("app.log", "holes-app.log"))
+    assert "auth/holes-app.log" in result.artifacts
+    assert first[0].startswith("data new ") and holes[0].startswith("data new ")
+    assert first[0] != holes[0]  # another {tmp}
+    assert "request POST /register" in holes  # the mass-assignment probe ran there …
+    assert "POST /register" not in asked  # … not on the app the access matrix wrote to
