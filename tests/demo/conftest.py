@@ -43,7 +43,10 @@ def judged_demo(tmp_path_factory: pytest.TempPathFactory) -> Judged:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The test that first asks for the judged cluster pays for `gates run --all` (app
-    gates on both sides of every branch): it gets that run's own timeout."""
+    gates on both sides of every branch): it gets that run's own timeout. Under
+    pytest-xdist (`--dist loadgroup`) every test that reads it runs on one worker, so
+    the cluster is judged once, not once per worker."""
     for item in items:
         if "judged_demo" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.timeout(1500))
+            item.add_marker(pytest.mark.xdist_group("judged-demo"))
