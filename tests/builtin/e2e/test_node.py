@@ -138,3 +138,27 @@ def test_without_playwright_test_installed_it_is_an_error_with_the_fix(tmp_path:
     assert gate["status"] == "error" and gate["blocking"]
     assert "@playwright/test is not installed" in str(gate["reason"])
     assert "npm install --save-dev @playwright/test" in str(gate["reason"])
+
+
+def test_init_detects_the_playwright_config_and_its_setup_runs(
+        tmp_path: Path, node_modules: Path) -> None:
+    """What a new user does: `gates init` in a Node project with playwright.config.ts, then
+    `gates run` with the gates.toml it wrote."""
+    need_chromium()
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit({**project_files(), ".gitignore": "node_modules/\nreports/\n"}, "greeter")
+    (repo.path / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    res = run_gates("init", cwd=repo.path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    written = repo.read("gates.toml")
+    e2e = written.split("[gates.e2e]", 1)[1].split("\n[", 1)[0]
+    assert 'runner = "playwright-test"' in e2e and "enabled = false" not in e2e, written
+    assert "found playwright.config.ts: Node's Playwright Test" in written
+    repo.git("add", "gates.toml")
+    repo.git("commit", "-q", "-m", "gates")
+    repo.branch("walnut/docs", {"README.md": "# greeter\n"}, start="main")
+    res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
+                    cwd=repo.path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    gate, _ = gate_of(repo, "walnut/docs")
+    assert gate["status"] == "pass", gate
