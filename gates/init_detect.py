@@ -178,15 +178,15 @@ def _app_gates(root: Path, files: Sequence[str], *, app: bool, spec: str,
                          [f"tests = [{', '.join(_q(d) for d in folders)}]"],
                          [] if app else ["set [app] command: the tests drive the running app"]))
     elif root_pw := [f for f in pw if "/" not in f]:
-        served = "webServer" in _read(root, root_pw[0])
-        todo = ([] if served or app else
+        own_server = "webServer" in _read(root, root_pw[0])
+        todo = ([] if own_server or app else
                 [f"set webServer in {root_pw[0]} or [app] command: the tests need a server"])
         if not (root / "node_modules" / "@playwright" / "test").is_dir():
             todo.append("run `npm ci` in the checkout before `gates run`: @playwright/test "
                         "comes from its node_modules")
         out.append(Found("e2e", True, [f"found {root_pw[0]}: Node's Playwright Test "
                                        "(npx playwright test) in the system Chromium"
-                                       + (", its webServer serving the pages" if served
+                                       + (", its webServer serving the pages" if own_server
                                           else "")],
                          ['runner = "playwright-test"'], todo))
     elif pw or pw_tests:
