@@ -7,6 +7,7 @@ Chromium, through the real CLI."""
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,48 @@ def test_init_detects_the_playwright_config_and_its_setup_runs(
     assert res.returncode == 0, res.stdout + res.stderr
     gate, _ = gate_of(repo, "walnut/docs")
     assert gate["status"] == "pass", gate
+
+
+def test_a_chromium_that_does_not_start_is_an_error_not_failing_tests(
+        tmp_path: Path, node_modules: Path) -> None:
+    repo = node_repo(tmp_path, node_modules, CONFIG + 'chromium = "/bin/false"\n')
+    repo.branch("walnut/docs", {"README.md": "# greeter\n"})
+    res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
+                    cwd=repo.path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    gate, _ = gate_of(repo, "walnut/docs")
+    assert gate["status"] == "error" and gate["blocking"], gate
+    assert "Chromium at /bin/false did not start" in str(gate["reason"])
+
+
+def test_with_app_the_config_webserver_is_replaced_by_the_app(
+        tmp_path: Path, node_modules: Path) -> None:
+    """[app] starts the page (on a port gates picks); the config's webServer, whose port
+    is held by another server here, is not started: its URL would fail the tests."""
+    need_chromium()
+    app = ('[app]\ncommand = ["node", "server.js", "{port}"]\nhealth = "/"\n\n' + CONFIG)
+    repo = node_repo(tmp_path, node_modules, app)
+    page = project_files()["public/index.html"]
+    repo.branch("acacia/rename", {"public/index.html": page.replace("Say hello", "Greet")})
+    repo.branch("walnut/docs", {"README.md": "# greeter\n"})
+    with socket.socket() as held:  # the config's webServer port, taken
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", 47391))
+        held.listen()
+        res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
+                        cwd=repo.path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    gate, out = gate_of(repo, "walnut/docs")
+    metrics = gate["metrics"]
+    assert isinstance(metrics, dict)
+    assert gate["status"] == "pass" and metrics["server"] == "[app]", gate
+    assert metrics["tests"]["passed"] == 2
+    assert "webServer is not started" in (out / "summary.md").read_text()
+    res = run_gates("run", "--branch", "acacia/rename", "--gate", "e2e", "--no-status",
+                    cwd=repo.path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    gate, _ = gate_of(repo, "acacia/rename")
+    findings = gate["findings"]
+    assert isinstance(findings, list)
+    assert [f["extra"]["test"] for f in findings] == [
+        "greet.spec.ts::greeter › the button says hello"]
