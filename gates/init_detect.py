@@ -173,12 +173,25 @@ def _app_gates(root: Path, files: Sequence[str], *, app: bool, spec: str,
         out.append(Found("e2e", True, [f"found Playwright tests (pytest) in {_where(folders)}"],
                          [f"tests = [{', '.join(_q(d) for d in folders)}]"],
                          [] if app else ["set [app] command: the tests drive the running app"]))
+    elif root_pw := [f for f in pw if "/" not in f]:
+        own_server = "webServer" in _read(root, root_pw[0])
+        todo = ([] if own_server or app else
+                [f"set webServer in {root_pw[0]} or [app] command: the tests need a server"])
+        if not (root / "node_modules" / "@playwright" / "test").is_dir():
+            todo.append("run `npm ci` in the checkout before `gates run`: @playwright/test "
+                        "comes from its node_modules")
+        out.append(Found("e2e", True, [f"found {root_pw[0]}: Node's Playwright Test "
+                                       "(npx playwright test) in the system Chromium"
+                                       + (", its webServer serving the pages" if own_server
+                                          else "")],
+                         ['runner = "playwright-test"'], todo))
     elif pw or pw_tests:
         out.append(Found("e2e", False, [f"found Playwright tests ({_where(pw or pw_tests)}), "
-                                        "written for the Node runner"],
-                         ["tests = []"], ["the e2e gate runs pytest-playwright tests; run the "
-                                          "Node ones as a tool gate (format = \"junit\")"],
-                         commented=False))
+                                        "written for the Node runner, but no "
+                                        "playwright.config.ts or .js at the root"],
+                         ['runner = "playwright-test"'],
+                         ["the playwright-test runner reads the root's playwright.config: "
+                          "add one, then remove enabled = false"]))
     else:
         out.append(Found("e2e", False, ["no Playwright tests found: the e2e gate is off"]))
     locust = [f for f in files if f.split("/")[-1] in ("locustfile.py", "locustfile")]

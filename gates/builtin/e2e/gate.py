@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from importlib import metadata
@@ -31,10 +32,12 @@ from gates.apptest import junit as junit_parse
 from gates.apptest import suite, tamper
 from gates.apptest.app import RunningApp
 from gates.apptest.junit import TestCase
+from gates.builtin.e2e import node as node_runner
 from gates.builtin.e2e import shapes
 from gates.builtin.e2e.browser import find_chromium
 from gates.builtin.e2e.shapes import Shape
 from gates.config import GateSection
+from gates.errors import ConfigError
 from gates.gate import BaseGate, GateContext, GateError
 from gates.model import (
     Commands,
@@ -62,6 +65,7 @@ class E2ESection(GateSection):
     chromium: str
     args: list[str]
     flaky_blocks: bool
+    runner: str
 
 
 class E2E(BaseGate[E2ESection]):
@@ -72,22 +76,34 @@ class E2E(BaseGate[E2ESection]):
         "chromium": "",  # path of a Chromium; empty: GATES_CHROMIUM, Playwright's, PATH
         "args": [],  # extra pytest arguments
         "flaky_blocks": False,  # a test that fails, then passes on a re-run, blocks
+        "runner": "pytest",  # or "playwright-test": Node's `npx playwright test`
         "timeout": 600.0,
     }
 
     def run(self, ctx: GateContext) -> GateResult:
         sec = self.section(ctx)
         tests = list(sec["tests"])
-        if not tests:
+        node = sec["runner"] == node_runner.RUNNER
+        if sec["runner"] not in ("pytest", node_runner.RUNNER):
+            raise ConfigError(f'[gates.e2e] runner = "{sec["runner"]}": use "pytest" or '
+                              f'"{node_runner.RUNNER}"')
+        if not tests and not node:
             return GateResult.skipped(self.name, "no Playwright tests configured "
                                       '(set [gates.e2e] tests = ["tests/e2e"])')
         # from here on the gate is configured: whatever keeps it from running is an error
         suite.check_paths(ctx.worktree, tests, "e2e tests")
-        deleted = suite.deleted_tests(ctx, tests, "e2e tests")
-        if importlib.util.find_spec("pytest_playwright") is None:
-            raise GateError("pytest-playwright is not installed (pip install pytest-playwright)")
-        chromium = find_chromium(sec["chromium"])
-        runner = Runner(ctx, sec, chromium.path)
+        deleted = suite.deleted_tests(ctx, tests, "e2e tests") if tests else []
+        runner: Runner | node_runner.NodeRunner
+        if node:
+            chromium = find_chromium(sec["chromium"])
+            runner = node_runner.NodeRunner(ctx, sec, chromium.path)
+            runner.check()
+        else:
+            if importlib.util.find_spec("pytest_playwright") is None:
+                raise GateError("pytest-playwright is not installed "
+                                "(pip install pytest-playwright)")
+            chromium = find_chromium(sec["chromium"])
+            runner = Runner(ctx, sec, chromium.path)
         shape = runner.shape(ctx.worktree)
         with runner.app(ctx.worktree, shape) as app:
             first = runner.execute(ctx.worktree, shape, app)
@@ -97,32 +113,38 @@ class E2E(BaseGate[E2ESection]):
         stuck = [c for c in failed if c.test_id not in flaky]
         on_base = suite.base_failures(ctx, runner.salt(), runner.base_run) if stuck else set()
         result = self._result(ctx, first.cases, str(chromium.path), shape, flaky, on_base,
-                              sec["flaky_blocks"])
+                              sec["flaky_blocks"], node=node)
         # what the branch did to the suite itself (gates.apptest.tamper, as the tests gate)
-        result.findings = deleted + tamper.scan(ctx, tests, only_roots=True) + result.findings
+        tampered = tamper.scan(ctx, tests, only_roots=True) if tests else []
+        result.findings = deleted + tampered + result.findings
         return result
 
     def _result(self, ctx: GateContext, cases: list[TestCase], chromium: str, shape: Shape,
-                flaky: set[str], on_base: set[str], flaky_blocks: bool) -> GateResult:
+                flaky: set[str], on_base: set[str], flaky_blocks: bool, *,
+                node: bool = False) -> GateResult:
         report_dir = ctx.artifacts.parent
+
+        def attached(case: TestCase) -> list[tuple[str, Path]]:
+            if node:  # Playwright Test's JUnit: [[ATTACHMENT|path]] beside junit.xml
+                return [(k, p) for k, p in
+                        node_runner.attachments(case, ctx.artifacts).items()]
+            return [(kind, Path(value) if Path(value).is_absolute() else ctx.worktree / value)
+                    for prop, kind in ARTIFACT_KINDS.items() for value in case.props(prop)]
 
         def links(case: TestCase) -> dict[str, object]:
             found: dict[str, object] = {"node_id": suite.node_id(case)}
-            for prop, kind in ARTIFACT_KINDS.items():
-                for value in case.props(prop):
-                    path = Path(value)
-                    path = path if path.is_absolute() else ctx.worktree / path
-                    if path.is_file() and path.resolve().is_relative_to(report_dir.resolve()):
-                        found.setdefault(kind, path.resolve().relative_to(
-                            report_dir.resolve()).as_posix())
+            for kind, path in attached(case):
+                if path.is_file() and path.resolve().is_relative_to(report_dir.resolve()):
+                    found.setdefault(kind, path.resolve().relative_to(
+                        report_dir.resolve()).as_posix())
             return found
 
         findings = suite.judge_failures(
             junit_parse.findings_from_junit(cases, gate=self.name, severity=Severity.HIGH,
                                             tool="playwright", more=links),
             flaky, on_base, flaky_blocks=flaky_blocks)
-        artifacts = [f"{self.name}/{n}" for n in ("junit.xml", "pytest.log", "rerun.log",
-                                                  "app.log")
+        artifacts = [f"{self.name}/{n}" for n in ("junit.xml", "pytest.log", "playwright.log",
+                                                  "rerun.log", "app.log")
                      if (ctx.artifacts / n).is_file()]
         for f in findings:
             artifacts += [str(f.extra[k]) for k in ("screenshot", "trace", "console")
@@ -134,9 +156,12 @@ class E2E(BaseGate[E2ESection]):
             metrics={"tests": counts, "chromium": chromium, "server": shape.name,
                      "server_evidence": shape.evidence, "flaky": sorted(flaky),
                      "failing_on_base": sorted(on_base),
-                     "tools": {"playwright": _version("playwright"),
-                               "pytest-playwright": _version("pytest-playwright")}},
-            sections=_sections(findings, counts, shape),
+                     "runner": node_runner.RUNNER if node else "pytest",
+                     "tools": ({"@playwright/test": node_runner.version(ctx.workspace.repo)}
+                               if node else
+                               {"playwright": _version("playwright"),
+                                "pytest-playwright": _version("pytest-playwright")})},
+            sections=_sections(findings, counts, shape, node=node),
         )
 
 
@@ -255,7 +280,8 @@ def _version(dist: str) -> str:
         return "?"
 
 
-def _sections(findings: list[Finding], counts: dict[str, int], shape: Shape) -> list[Section]:
+def _sections(findings: list[Finding], counts: dict[str, int], shape: Shape, *,
+              node: bool = False) -> list[Section]:
     total = sum(counts.values())
     head = Paragraph([plain(
         f"{total} Playwright test(s): {counts['passed']} passed, {counts['failed']} failed, "
@@ -273,10 +299,13 @@ def _sections(findings: list[Finding], counts: dict[str, int], shape: Shape) -> 
                  for k in ("screenshot", "trace", "console")]
         rows.append([[code(str(f.extra.get("test", "")))], [plain(state)], [plain(str(why))],
                      *links])
-    ids = " ".join(str(f.extra["node_id"]) for f in tests if f.extra.get("node_id"))
+    ids = [str(f.extra["node_id"]) for f in tests if f.extra.get("node_id")]
+    again = ([f"npx playwright test --grep {shlex.quote(node_runner.grep_for(ids))}",
+              "npx playwright show-trace <trace.zip>"] if node else
+             [f"python -m pytest {' '.join(ids)}", "playwright show-trace <trace.zip>"])
     return [head, served, Table(["Test", "State", "Why", "Screenshot", "Trace", "Console"], rows),
             Paragraph([plain("Run them again with, and open a trace with:")]),
-            Commands([f"python -m pytest {ids}", "playwright show-trace <trace.zip>"])]
+            Commands(again)]
 
 
 GATE = E2E()

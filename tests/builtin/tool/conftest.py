@@ -36,11 +36,13 @@ def node_modules() -> Path:
     return install_node_modules()
 
 
-def install_node_modules() -> Path:
-    """ESLint and tsc installed from npm (exact pins, no scripts), once per pin set."""
+def install_node_modules(project: Path = PROJECT) -> Path:
+    """The packages `project`'s package.json pins (ESLint and tsc; the e2e tests'
+    @playwright/test) installed from npm (exact pins, no scripts, no browser downloads),
+    once per pin set."""
     if shutil.which("npm") is None:
-        pytest.fail("npm is needed for the TypeScript tests (apt-get install npm)")
-    manifest = (PROJECT / "package.json").read_bytes()
+        pytest.fail("npm is needed for the Node tests (apt-get install npm)")
+    manifest = (project / "package.json").read_bytes()
     where = NPM_CACHE / hashlib.sha256(manifest).hexdigest()[:16]
     done = where / "node_modules" / ".gates-installed"
     where.mkdir(parents=True, exist_ok=True)
@@ -49,7 +51,8 @@ def install_node_modules() -> Path:
             (where / "package.json").write_bytes(manifest)
             subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts",
                             "--no-package-lock"],
-                           cwd=where, check=True, capture_output=True, timeout=600)
+                           cwd=where, check=True, capture_output=True, timeout=600,
+                           env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"})
             done.write_text("ok\n")
     return where / "node_modules"
 
