@@ -93,7 +93,10 @@ def fetch(pkg: dict[str, Any], cache: Path) -> Path:
         tmp = Path(tempfile.mkdtemp(dir=cache))
         if archive.suffix == ".whl":
             with zipfile.ZipFile(archive) as z:
-                z.extractall(tmp)
+                bad = [n for n in z.namelist() if n.startswith("/") or ".." in Path(n).parts]
+                if bad:
+                    raise SystemExit(f"{pkg['file']}: a member leaves the folder: {bad[0]}")
+                z.extractall(tmp)  # nosec B202: every member checked above
         else:
             with tarfile.open(archive) as t:
                 t.extractall(tmp, filter="data")

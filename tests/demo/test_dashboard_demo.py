@@ -21,7 +21,10 @@ def test_every_gate_ran_and_the_verdicts_are_the_demos(judged_demo: Judged) -> N
     ironwood = judged_demo.entry("ironwood/payments")
     assert not ironwood["passed"] and ironwood["gates"]["security"] == "fail"
     rules = {f["rule"].rsplit(".", 1)[-1] for f in ironwood["blocking"]}
-    assert {"money-float-arithmetic", "stripe-webhook-unverified"} <= rules
+    assert "stripe-webhook-unverified" in rules
+    # float GST: a rule of medium confidence (issue 18), reported as worth a look, not blocking
+    looks = {f["rule"].rsplit(".", 1)[-1] for f in ironwood["worth_a_look"]}
+    assert "money-float-arithmetic" in looks and "money-float-arithmetic" not in rules
     acacia = judged_demo.entry("acacia/search")
     assert not acacia["passed"] and acacia["gates"]["perf"] == "fail"
     # the tests gate ran the sample's unit suite on every branch (issue 20); ironwood's
@@ -58,7 +61,7 @@ def test_dashboard_of_the_sample_cluster_in_chromium(judged_demo: Judged, tmp_pa
         run_dir = judged_demo.entry("ironwood/payments")["report_dir"].split("/", 1)[1]
         assert page.url.endswith(run_dir + "/index.html")
         finding = page.locator("#gate-security article.finding.blocks",
-                               has_text="float").first
+                               has_text="webhook").first
         assert finding.is_visible()
         hit = finding.locator("pre.code .hit")
         assert hit.count() >= 1 and hit.first.inner_text().strip()
