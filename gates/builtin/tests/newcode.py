@@ -97,9 +97,9 @@ def measure(added: Mapping[str, set[int]], measured: Measured,
             if n in cov.missing:
                 uncovered.append(n)
                 continue
-            taken, total = cov.branches.get(n, (0, 0))
-            if total and taken < total:
-                covered += 0.5 + 0.5 * taken / total
+            taken, arcs = cov.branches.get(n, (0, 0))  # branch arcs: taken of all
+            if arcs and taken < arcs:
+                covered += 0.5 + 0.5 * taken / arcs
                 uncovered.append(n)
             else:
                 covered += 1
