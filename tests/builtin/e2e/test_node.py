@@ -19,7 +19,10 @@ PROJECT = Path(__file__).parent / "pwproject"
 SPEC = "tests/greet.spec.ts"
 CONFIG = '[gates.e2e]\nrunner = "playwright-test"\n'
 
-pytestmark = pytest.mark.slow
+# one worker under pytest-xdist. Even so, under `-n 2` these runs found no tests while
+# other browser tests ran beside them (the project's webServer has a fixed port, 47391:
+# the first suspect); the README's test command runs the suite serially
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("node-playwright")]
 
 
 def project_files() -> dict[str, str]:
