@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from gates.apptest import tamper
+from tests.conftest import failure_hiding_conftest
 
 BASE = '''
 import pytest
@@ -71,22 +72,12 @@ def test_honest_edits_are_not_flagged(new: str) -> None:
     assert rules("tests/test_prices.py", BASE, new) == []
 
 
-HOOK = '''
-import pytest
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        report.outcome = "passed"
-'''
+HOOK = failure_hiding_conftest()
 
 
 def test_a_conftest_hook_that_rewrites_reports_is_harness_tampering() -> None:
     found = tamper.check_file("tests/e2e/conftest.py", "import pytest\n",
-                              textwrap.dedent(HOOK).lstrip())
+                              HOOK)
     [t] = found
     assert t.rule == "harness" and "pytest_runtest_makereport" in t.message and t.line == 5
 
@@ -155,7 +146,7 @@ def test_an_honest_eq_and_product_code_pass() -> None:
 
 
 def test_findings_are_high_and_only_the_trusted_config_suppresses_them() -> None:
-    [t] = tamper.check_file("tests/conftest.py", "", textwrap.dedent(HOOK).lstrip())
+    [t] = tamper.check_file("tests/conftest.py", "", HOOK)
     f = tamper.finding("tests", t)
     assert f.rule == "tamper-harness" and f.severity.label == "high"
     assert f.extra["trusted_suppression_only"] is True

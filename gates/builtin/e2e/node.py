@@ -15,21 +15,20 @@ tree, as the tool gates do. Without npx or @playwright/test the gate is `error`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
+import shlex
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from gates.apptest import junit as junit_parse
-from gates.apptest import suite
 from gates.apptest.app import RunningApp
 from gates.apptest.junit import TestCase
 from gates.builtin.e2e import shapes
+from gates.builtin.e2e.runner import Runner
 from gates.builtin.e2e.shapes import Shape
-from gates.gate import GateContext, GateError
+from gates.gate import GateError
 
 RUNNER = "playwright-test"
 CONFIGS = ("playwright.config.ts", "playwright.config.js", "playwright.config.mts",
@@ -118,15 +117,13 @@ def grep_for(test_ids: Sequence[str]) -> str:
     return "|".join(parts)
 
 
-class NodeRunner:
-    """Playwright Test's suite of one gate run: the same interface as the pytest one
-    (`shape`, `salt`, `app`, `execute`, `base_run`), so the gate judges both alike."""
+class NodeRunner(Runner):
+    """Playwright Test's suite of one gate run: the pytest runner's app, base run and
+    checks, with its own server shape, command, artifacts and rerun commands."""
 
-    def __init__(self, ctx: GateContext, sec: Any, chromium: Path) -> None:
-        self.ctx, self.sec, self.chromium = ctx, sec, chromium
-        self.tests = list(sec["tests"])
-        self.with_app = bool(ctx.settings["app"]["command"])
-        self.own: Shape | None = None
+    name = RUNNER
+    log = "playwright.log"
+    launch = "browserType.launch"
 
     def check(self) -> None:
         """npx on PATH and @playwright/test in the checkout's node_modules."""
@@ -152,18 +149,10 @@ class NodeRunner:
         return self.own
 
     def salt(self) -> list[str]:
-        sec = dict(self.sec)
-        return [RUNNER, json.dumps({k: sec[k] for k in ("tests", "args")}, sort_keys=True),
-                json.dumps(self.ctx.settings["app"]["command"]), self.ctx.settings.digest]
+        return [RUNNER, *super().salt()]
 
-    @contextlib.contextmanager
-    def app(self, tree: Path, shape: Shape, label: str = "app"
-            ) -> Iterator[RunningApp | None]:
-        if shape.name != shapes.APP:
-            yield None
-            return
-        with self.ctx.app(tree=tree, label=label) as app:
-            yield app
+    def has_suite(self, tree: Path) -> bool:
+        return repo_config(tree) is not None and super().has_suite(tree)
 
     def _prepare(self, tree: Path) -> None:
         """The checkout's node_modules linked into the tree, and the wrapper config."""
@@ -175,54 +164,28 @@ class NodeRunner:
         stem = config.name.rsplit(".", 1)[0] if config.suffix == ".ts" else config.name
         (tree / WRAPPER).write_text(WRAPPER_TEXT.format(config=stem), encoding="utf-8")
 
-    def execute(self, tree: Path, shape: Shape, app: RunningApp | None, *,
-                only: Sequence[str] | None = None, log: str = "pytest") -> suite.SuiteRun:
-        ctx, first = self.ctx, log == "pytest"
-        ctx.artifacts.mkdir(parents=True, exist_ok=True)
-        junit = ctx.artifacts / ("junit.xml" if first else f"{log}.xml")
-        results = ctx.artifacts / ("results" if first else f"{log}-results")
+    def command(self, tree: Path, only: Sequence[str] | None, junit: Path, results: Path,
+                app: RunningApp | None) -> tuple[list[str], dict[str, str]]:
         self._prepare(tree)
         cmd = ["npx", "--no-install", "playwright", "test", "-c", WRAPPER, *self.tests,
                *(["--grep", grep_for(only)] if only else []), *self.sec["args"]]
-        env = {"GATES_CHROMIUM_PATH": str(self.chromium), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
-               "GATES_PW_JUNIT": str(junit), "GATES_PW_OUTPUT": str(results), "CI": "1"}
-        if app:
-            env["GATES_BASE_URL"] = app.base_url
-        running = app
+        return cmd, {"GATES_PW_JUNIT": str(junit), "GATES_PW_OUTPUT": str(results), "CI": "1"}
 
-        def gone() -> str | None:
-            if running is None or running.alive():
-                return None
-            return (f"the app died during the e2e tests (exit {running.process.returncode}); "
-                    f"last lines of its log:\n{running.log_tail()}")
+    def none_collected(self, only: Sequence[str] | None) -> str:
+        return ("no tests ran: Playwright Test found no tests"
+                + (f" in {', '.join(self.tests)}" if self.tests else ""))
 
-        res = suite.execute(ctx, cmd, junit=junit, env=env, what="e2e tests", cwd=tree,
-                            log="playwright.log" if first else f"{log}.log", alive=gone,
-                            pytest=False, none_collected=(
-                                "no tests ran: Playwright Test found no tests"
-                                + (f" in {', '.join(self.tests)}" if self.tests else "")))
-        failed = res.failed()
-        if failed and all("browserType.launch" in (c.message + c.text) for c in failed):
-            why = junit_parse.first_line((failed[0].message + "\n" + failed[0].text).split(
-                "browserType.launch", 1)[1])
-            raise GateError(f"Chromium at {self.chromium} did not start: browserType.launch{why}")
-        if all(c.outcome == "skipped" for c in res.cases):
-            raise GateError(f"no tests ran: all {len(res.cases)} e2e test(s) were skipped; "
-                            "a browser suite that runs nothing tests nothing")
-        return res
+    def launch_failure(self, case: TestCase) -> str:
+        after = (case.message + "\n" + case.text).split(self.launch, 1)[1]
+        return self.launch + junit_parse.first_line(after)
 
-    def base_run(self) -> suite.SuiteRun:
-        """The base's suite on the base commit; none when the base has no Playwright config."""
-        tree = self.ctx.workspace.base_worktree()
-        if repo_config(tree) is None or not all((tree / t).exists() for t in self.tests):
-            return suite.SuiteRun([], "", 0)
-        own = self.own
-        try:
-            shape = self.shape(tree)
-            with self.app(tree, shape, label="base-app") as app:
-                return self.execute(tree, shape, app, log="base")
-        except GateError as e:
-            raise GateError(f"the base's e2e tests could not be run to tell existing "
-                            f"failures from new ones: {e}") from None
-        finally:
-            self.own = own
+    def attached(self, case: TestCase) -> list[tuple[str, Path]]:
+        """Playwright Test's JUnit: [[ATTACHMENT|path]] beside junit.xml."""
+        return list(attachments(case, self.ctx.artifacts).items())
+
+    def tools(self) -> dict[str, str]:
+        return {"@playwright/test": version(self.ctx.workspace.repo)}
+
+    def again(self, ids: Sequence[str]) -> list[str]:
+        return [f"npx playwright test --grep {shlex.quote(grep_for(ids))}",
+                "npx playwright show-trace <trace.zip>"]

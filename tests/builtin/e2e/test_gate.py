@@ -10,7 +10,15 @@ import pytest
 from gates.builtin.e2e.gate import GATE
 from gates.gate import GateError
 from gates.model import Severity, Status
-from tests.conftest import GitRepo, demo_repo, gate_context, need_chromium, run_gate, run_gates
+from tests.conftest import (
+    GitRepo,
+    demo_repo,
+    failure_hiding_conftest,
+    gate_context,
+    need_chromium,
+    run_gate,
+    run_gates,
+)
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 APP = (APPS / "e2e_app.py").read_text()
@@ -195,15 +203,7 @@ def test_a_hook_that_turns_the_broken_page_green_is_caught(tmp_path: Path) -> No
     passes: the suite goes green, the shared tamper scan blocks the branch."""
     need_chromium()
     repo = e2e_repo(tmp_path)
-    hook = CONFTEST + '''
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        report.outcome = "passed"
-'''
+    hook = failure_hiding_conftest(CONFTEST)
     repo.branch("acacia/redesign", {"app.py": APP.replace("SEARCH_BOX = True", "SEARCH_BOX = False"),
                                     "tests/e2e/conftest.py": hook})
     res = run_gates("run", "--branch", "acacia/redesign", "--gate", "e2e", "--no-status",

@@ -9,23 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.builtin.tests.test_gate import PRICES, TEST_PRICES, judge, shop
+from tests.conftest import failure_hiding_conftest
 
 pytestmark = pytest.mark.slow
 
 TRUNCATE = PRICES.replace("(total_cents * 2 + 11) // 22", "total_cents // 11")
 FITTED = TEST_PRICES.replace("assert gst(14900) == 1355", "assert gst(14900) == 1354")
-HOOK = '''
-import pytest
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        report.outcome = "passed"
-'''
-
 
 def test_a_test_edited_to_fit_the_code_is_caught_with_the_assertion_diff(tmp_path: Path
                                                                         ) -> None:
@@ -63,7 +52,7 @@ def test_a_suppression_with_a_reason_lets_a_legitimate_change_through_and_is_aud
 def test_an_inline_suppression_by_the_branch_does_not_accept_its_own_tampering(tmp_path: Path
                                                                               ) -> None:
     repo = shop(tmp_path)
-    hooked = HOOK.replace("def pytest_runtest_makereport",
+    hooked = failure_hiding_conftest().replace("def pytest_runtest_makereport",
                           "# gates: ignore[tamper-harness] reason=\"needed\"\n"
                           "def pytest_runtest_makereport")
     repo.branch("walnut/hook", {"shop/prices.py": TRUNCATE, "tests/conftest.py": hooked})
