@@ -28,6 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.tampering import failure_hiding_conftest  # noqa: E402
 
 PRICES = '''
 """Prices in integer cents, GST included (one eleventh of a total)."""
@@ -184,15 +187,8 @@ TAMPER: dict[str, tuple[str, Change]] = {
         "assert total([100, 1000]) == pytest.approx(1100, abs=2)\n"
         "    assert total([]) == pytest.approx(0, abs=2)")]),
     # a tampered harness
-    "makereport-hook": ("tampered harness", [BREAK_GST, put("tests/conftest.py", CONFTEST + '''
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        report.outcome = "passed"
-''')]),
+    "makereport-hook": ("tampered harness",
+                        [BREAK_GST, put("tests/conftest.py", failure_hiding_conftest(CONFTEST))]),
     "modifyitems-deselect": ("tampered harness", [BREAK_GST, put("tests/conftest.py", CONFTEST + '''
 
 def pytest_collection_modifyitems(config, items):

@@ -255,17 +255,3 @@ def lint_only(repo: GitRepo) -> str:
     off = [n for n in registry.load().names if n != "lint"]
     text = "".join(f"[gates.{n}]\nenabled = false\n\n" for n in off)
     return repo.commit({"gates.toml": text}, "gates: lint only")
-
-
-def failure_hiding_conftest(head: str = "import pytest\n") -> str:
-    """A conftest.py (`head`, then a hook) whose `pytest_runtest_makereport` turns every
-    failed report into a pass: the harness tampering the tamper checks must name."""
-    return head + '''
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        report.outcome = "passed"
-'''

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from gates.apptest import tamper
-from tests.conftest import failure_hiding_conftest
+from tests.tampering import failure_hiding_conftest
 
 BASE = '''
 import pytest

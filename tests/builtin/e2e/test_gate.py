@@ -13,12 +13,12 @@ from gates.model import Severity, Status
 from tests.conftest import (
     GitRepo,
     demo_repo,
-    failure_hiding_conftest,
     gate_context,
     need_chromium,
     run_gate,
     run_gates,
 )
+from tests.tampering import failure_hiding_conftest
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 APP = (APPS / "e2e_app.py").read_text()

@@ -2,32 +2,30 @@
 our own (tests/builtin/e2e/pwproject: a page with a button served by a small node http
 server that the config's `webServer` starts), real @playwright/test from npm (installed
 once into a cache outside the repo, as the tool tests install ESLint) and Debian's
-Chromium, through the real CLI."""
+Chromium, through the real CLI. Each test's copy of the project has its webServer on a free
+port of its own, so that the tests run side by side (pytest-xdist)."""
 
 from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from gates.apptest.app import free_port
 from tests.builtin.tool.conftest import install_node_modules
 from tests.conftest import GitRepo, need_chromium, run_gates
 
 PROJECT = Path(__file__).parent / "pwproject"
 SPEC = "tests/greet.spec.ts"
 CONFIG = '[gates.e2e]\nrunner = "playwright-test"\n'
+PORT_LINE = "const PORT = 47391;"  # in playwright.config.ts: each repo gets a free port
+DOCS = {"README.md": "# greeter\n"}
 
-# one worker under pytest-xdist. Even so, under `-n 2` these runs found no tests while
-# other browser tests ran beside them (the project's webServer has a fixed port, 47391:
-# the first suspect); the README's test command runs the suite serially
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("node-playwright")]
-
-
-def project_files() -> dict[str, str]:
-    return {p.relative_to(PROJECT).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(PROJECT.rglob("*")) if p.is_file()}
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -35,34 +33,59 @@ def node_modules() -> Path:
     return install_node_modules(PROJECT)
 
 
-def node_repo(tmp_path: Path, node_modules: Path | None, config: str = CONFIG,
-              extra: dict[str, str] | None = None) -> GitRepo:
-    """The Node project on main, with its node_modules (untracked) in the checkout."""
-    repo = GitRepo(tmp_path / "repo")
-    repo.commit({**project_files(), ".gitignore": "node_modules/\nreports/\n",
-                 "gates.toml": config, **(extra or {})}, "a greeter page with its browser tests")
-    if node_modules is not None:
-        (repo.path / "node_modules").symlink_to(node_modules, target_is_directory=True)
-    return repo
+@dataclass
+class Greeter:
+    """The Node project in a repo, its config's webServer on a port of its own (tests
+    run side by side under pytest-xdist: a fixed port would be taken by the other's)."""
+
+    repo: GitRepo
+    port: int
+    files: dict[str, str]
+
+    def judge(self, branch: str, code: int) -> tuple[dict[str, object], Path]:
+        """`gates run --branch` with the e2e gate alone: its exit code must be `code`;
+        the gate's entry of verdict.json, and the run's report folder."""
+        res = run_gates("run", "--branch", branch, "--gate", "e2e", "--no-status",
+                        cwd=self.repo.path)
+        assert res.returncode == code, res.stdout + res.stderr
+        out = next((self.repo.path / "reports" / branch.replace("/", "__"))
+                   .glob("*/verdict.json")).parent
+        return json.loads((out / "verdict.json").read_text())["gates"][0], out
 
 
-def gate_of(repo: GitRepo, branch: str) -> tuple[dict[str, object], Path]:
-    out = next((repo.path / "reports" / branch.replace("/", "__")).glob("*/verdict.json")).parent
-    return json.loads((out / "verdict.json").read_text())["gates"][0], out
+@pytest.fixture
+def greeter(tmp_path: Path) -> Callable[..., Greeter]:
+    """Make the Node project on main (with `config` as gates.toml unless None, `extra`
+    files over it) and its node_modules (untracked) linked into the checkout."""
+
+    def make(node_modules: Path | None, config: str | None = CONFIG,
+             extra: dict[str, str] | None = None) -> Greeter:
+        port = free_port()
+        files = {p.relative_to(PROJECT).as_posix(): p.read_text(encoding="utf-8")
+                 for p in sorted(PROJECT.rglob("*")) if p.is_file()}
+        assert PORT_LINE in files["playwright.config.ts"]
+        files["playwright.config.ts"] = files["playwright.config.ts"].replace(
+            PORT_LINE, f"const PORT = {port};")
+        repo = GitRepo(tmp_path / "repo")
+        repo.commit({**files, ".gitignore": "node_modules/\nreports/\n",
+                     **({"gates.toml": config} if config is not None else {}),
+                     **(extra or {})}, "a greeter page with its browser tests")
+        if node_modules is not None:
+            (repo.path / "node_modules").symlink_to(node_modules, target_is_directory=True)
+        return Greeter(repo, port, files)
+
+    return make
 
 
 def test_a_ui_break_blocks_naming_the_test_and_a_readme_branch_passes(
-        tmp_path: Path, node_modules: Path) -> None:
+        greeter: Callable[..., Greeter], node_modules: Path) -> None:
     need_chromium()
-    repo = node_repo(tmp_path, node_modules)
-    page = project_files()["public/index.html"]
-    repo.branch("acacia/rename", {"public/index.html": page.replace("Say hello", "Greet")})
-    repo.branch("walnut/docs", {"README.md": "# greeter\n"})
+    g = greeter(node_modules)
+    page = g.files["public/index.html"]
+    g.repo.branch("acacia/rename", {"public/index.html": page.replace("Say hello", "Greet")})
+    g.repo.branch("walnut/docs", DOCS)
 
-    res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
-                    cwd=repo.path)
-    assert res.returncode == 0, res.stdout + res.stderr
-    gate, _ = gate_of(repo, "walnut/docs")
+    gate, _ = g.judge("walnut/docs", 0)
     metrics = gate["metrics"]
     assert isinstance(metrics, dict)
     assert gate["status"] == "pass", gate
@@ -71,12 +94,9 @@ def test_a_ui_break_blocks_naming_the_test_and_a_readme_branch_passes(
         "playwright.config webServer"
     assert metrics["tools"] == {"@playwright/test": "1.65.2"}
     # nothing of the repository was edited: the wrapper lives in the exported tree only
-    assert not (repo.path / "playwright.gates.config.ts").exists()
+    assert not (g.repo.path / "playwright.gates.config.ts").exists()
 
-    res = run_gates("run", "--branch", "acacia/rename", "--gate", "e2e", "--no-status",
-                    cwd=repo.path)
-    assert res.returncode == 1, res.stdout + res.stderr
-    gate, out = gate_of(repo, "acacia/rename")
+    gate, out = g.judge("acacia/rename", 1)
     assert gate["status"] == "fail", gate
     findings = gate["findings"]
     assert isinstance(findings, list)
@@ -96,17 +116,14 @@ def test_a_ui_break_blocks_naming_the_test_and_a_readme_branch_passes(
 
 
 def test_a_test_already_failing_on_the_base_does_not_block(
-        tmp_path: Path, node_modules: Path) -> None:
+        greeter: Callable[..., Greeter], node_modules: Path) -> None:
     need_chromium()
-    spec = project_files()[SPEC]
+    spec = (PROJECT / SPEC).read_text(encoding="utf-8")
     broken = spec.replace('toHaveTitle("Greeter")', 'toHaveTitle("Greeter app")')
     assert broken != spec
-    repo = node_repo(tmp_path, node_modules, extra={SPEC: broken})
-    repo.branch("walnut/docs", {"README.md": "# greeter\n"})
-    res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
-                    cwd=repo.path)
-    assert res.returncode == 0, res.stdout + res.stderr
-    gate, _ = gate_of(repo, "walnut/docs")
+    g = greeter(node_modules, extra={SPEC: broken})
+    g.repo.branch("walnut/docs", DOCS)
+    gate, _ = g.judge("walnut/docs", 0)
     assert gate["status"] == "pass", gate
     findings = gate["findings"]
     assert isinstance(findings, list)
@@ -118,95 +135,73 @@ def test_a_test_already_failing_on_the_base_does_not_block(
     assert metrics["failing_on_base"] == ["greet.spec.ts::greeter › the page has a title"]
 
 
-def test_no_browser_is_an_error_that_says_how_to_install(
-        tmp_path: Path, node_modules: Path) -> None:
-    repo = node_repo(tmp_path, node_modules, CONFIG + 'chromium = "/nonexistent"\n')
-    repo.branch("walnut/docs", {"README.md": "# greeter\n"})
-    res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
-                    cwd=repo.path)
-    assert res.returncode == 1, res.stdout + res.stderr
-    gate, _ = gate_of(repo, "walnut/docs")
-    assert gate["status"] == "error" and gate["blocking"]
-    assert "no Chromium at /nonexistent" in str(gate["reason"])
-    assert "apt-get install chromium" in str(gate["reason"])
+@pytest.mark.parametrize(("chromium", "says"), [
+    ("/nonexistent", ["no Chromium at /nonexistent", "apt-get install chromium"]),
+    ("/bin/false", ["Chromium at /bin/false did not start"]),
+], ids=["no-browser", "browser-does-not-start"])
+def test_a_missing_or_broken_chromium_is_an_error_that_says_what_to_do(
+        greeter: Callable[..., Greeter], node_modules: Path, chromium: str,
+        says: list[str]) -> None:
+    """Not failing tests: the gate is `error`, blocking, with what to do."""
+    g = greeter(node_modules, CONFIG + f'chromium = "{chromium}"\n')
+    g.repo.branch("walnut/docs", DOCS)
+    gate, _ = g.judge("walnut/docs", 1)
+    assert gate["status"] == "error" and gate["blocking"], gate
+    for text in says:
+        assert text in str(gate["reason"])
 
 
-def test_without_playwright_test_installed_it_is_an_error_with_the_fix(tmp_path: Path) -> None:
+def test_without_playwright_test_installed_it_is_an_error_with_the_fix(
+        greeter: Callable[..., Greeter]) -> None:
     need_chromium()
-    repo = node_repo(tmp_path, None)
-    repo.branch("walnut/docs", {"README.md": "# greeter\n"})
-    res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
-                    cwd=repo.path)
-    assert res.returncode == 1, res.stdout + res.stderr
-    gate, _ = gate_of(repo, "walnut/docs")
+    g = greeter(None)
+    g.repo.branch("walnut/docs", DOCS)
+    gate, _ = g.judge("walnut/docs", 1)
     assert gate["status"] == "error" and gate["blocking"]
     assert "@playwright/test is not installed" in str(gate["reason"])
     assert "npm install --save-dev @playwright/test" in str(gate["reason"])
 
 
 def test_init_detects_the_playwright_config_and_its_setup_runs(
-        tmp_path: Path, node_modules: Path) -> None:
+        greeter: Callable[..., Greeter], node_modules: Path) -> None:
     """What a new user does: `gates init` in a Node project with playwright.config.ts, then
     `gates run` with the gates.toml it wrote."""
     need_chromium()
-    repo = GitRepo(tmp_path / "repo")
-    repo.commit({**project_files(), ".gitignore": "node_modules/\nreports/\n"}, "greeter")
-    (repo.path / "node_modules").symlink_to(node_modules, target_is_directory=True)
-    res = run_gates("init", cwd=repo.path)
+    g = greeter(node_modules, config=None)
+    res = run_gates("init", cwd=g.repo.path)
     assert res.returncode == 0, res.stdout + res.stderr
-    written = repo.read("gates.toml")
+    written = g.repo.read("gates.toml")
     e2e = written.split("[gates.e2e]", 1)[1].split("\n[", 1)[0]
     assert 'runner = "playwright-test"' in e2e and "enabled = false" not in e2e, written
     assert "found playwright.config.ts: Node's Playwright Test" in written
-    repo.git("add", "gates.toml")
-    repo.git("commit", "-q", "-m", "gates")
-    repo.branch("walnut/docs", {"README.md": "# greeter\n"}, start="main")
-    res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
-                    cwd=repo.path)
-    assert res.returncode == 0, res.stdout + res.stderr
-    gate, _ = gate_of(repo, "walnut/docs")
+    g.repo.git("add", "gates.toml")
+    g.repo.git("commit", "-q", "-m", "gates")
+    g.repo.branch("walnut/docs", DOCS, start="main")
+    gate, _ = g.judge("walnut/docs", 0)
     assert gate["status"] == "pass", gate
 
 
-def test_a_chromium_that_does_not_start_is_an_error_not_failing_tests(
-        tmp_path: Path, node_modules: Path) -> None:
-    repo = node_repo(tmp_path, node_modules, CONFIG + 'chromium = "/bin/false"\n')
-    repo.branch("walnut/docs", {"README.md": "# greeter\n"})
-    res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
-                    cwd=repo.path)
-    assert res.returncode == 1, res.stdout + res.stderr
-    gate, _ = gate_of(repo, "walnut/docs")
-    assert gate["status"] == "error" and gate["blocking"], gate
-    assert "Chromium at /bin/false did not start" in str(gate["reason"])
-
-
 def test_with_app_the_config_webserver_is_replaced_by_the_app(
-        tmp_path: Path, node_modules: Path) -> None:
+        greeter: Callable[..., Greeter], node_modules: Path) -> None:
     """[app] starts the page (on a port gates picks); the config's webServer, whose port
     is held by another server here, is not started: its URL would fail the tests."""
     need_chromium()
-    app = ('[app]\ncommand = ["node", "server.js", "{port}"]\nhealth = "/"\n\n' + CONFIG)
-    repo = node_repo(tmp_path, node_modules, app)
-    page = project_files()["public/index.html"]
-    repo.branch("acacia/rename", {"public/index.html": page.replace("Say hello", "Greet")})
-    repo.branch("walnut/docs", {"README.md": "# greeter\n"})
+    g = greeter(node_modules,
+                '[app]\ncommand = ["node", "server.js", "{port}"]\nhealth = "/"\n\n' + CONFIG)
+    page = g.files["public/index.html"]
+    g.repo.branch("acacia/rename", {"public/index.html": page.replace("Say hello", "Greet")})
+    g.repo.branch("walnut/docs", DOCS)
     with socket.socket() as held:  # the config's webServer port, taken
         held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        held.bind(("127.0.0.1", 47391))
+        held.bind(("127.0.0.1", g.port))
         held.listen()
-        res = run_gates("run", "--branch", "walnut/docs", "--gate", "e2e", "--no-status",
-                        cwd=repo.path)
-    assert res.returncode == 0, res.stdout + res.stderr
-    gate, out = gate_of(repo, "walnut/docs")
+        gate, out = g.judge("walnut/docs", 0)
     metrics = gate["metrics"]
     assert isinstance(metrics, dict)
     assert gate["status"] == "pass" and metrics["server"] == "[app]", gate
     assert metrics["tests"]["passed"] == 2
     assert "webServer is not started" in (out / "summary.md").read_text()
-    res = run_gates("run", "--branch", "acacia/rename", "--gate", "e2e", "--no-status",
-                    cwd=repo.path)
-    assert res.returncode == 1, res.stdout + res.stderr
-    gate, _ = gate_of(repo, "acacia/rename")
+    gate, _ = g.judge("acacia/rename", 1)
     findings = gate["findings"]
     assert isinstance(findings, list)
     assert [f["extra"]["test"] for f in findings] == [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.builtin.tests.test_gate import PRICES, TEST_PRICES, judge, shop
-from tests.conftest import failure_hiding_conftest
+from tests.tampering import failure_hiding_conftest
 
 pytestmark = pytest.mark.slow
 

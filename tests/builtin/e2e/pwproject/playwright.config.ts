@@ -1,5 +1,6 @@
 import { defineConfig, devices } from "@playwright/test";
 
+// the tests give each copy of this project a free port in place of this one
 const PORT = 47391;
 
 export default defineConfig({
