@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -93,3 +94,74 @@ def _cmdline(d: Path) -> bytes:
         return (d / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+# -- found by mutmut (bench/mutation_spine.py): each pins a line a mutant changed ---------
+
+SLEEP = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def test_a_timeout_names_the_program_and_keeps_its_output(tmp_path: Path) -> None:
+    code = "import sys, time; print('started', flush=True); time.sleep(60)"
+    with pytest.raises(proc.Timeout) as e:
+        proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=1)
+    assert str(e.value) == f"{Path(sys.executable).name} timed out after 1s"
+    assert e.value.output.strip() == "started"
+
+
+def test_output_is_stdout_then_stderr_stripped(tmp_path: Path) -> None:
+    code = "import sys; print(' out'); print('err ', file=sys.stderr)"
+    res = proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=30)
+    assert (res.stdout, res.stderr) == (" out\n", "err \n")
+    assert res.output == "out\nerr"
+
+
+def test_the_allowed_host_variables_pass_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what a tool needs of the host: its locale, time zone, terminal and CA bundle
+    host = {"PATH": "/usr/bin:/bin", "LANG": "de_DE.UTF-8", "LC_ALL": "de_DE.UTF-8",
+            "LC_CTYPE": "de_DE.UTF-8", "TZ": "Europe/Berlin", "TERM": "xterm",
+            "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}
+    for k, v in host.items():
+        monkeypatch.setenv(k, v)
+    env = proc.scrubbed_env()
+    venv_bin = str(Path(sys.executable).parent)
+    assert env == {**host, "PATH": f"{venv_bin}:/usr/bin:/bin"}
+
+
+def test_the_path_gains_our_venv_once_and_a_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    venv_bin = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", f"/bin:{venv_bin}")
+    monkeypatch.delenv("LANG", raising=False)
+    env = proc.scrubbed_env()
+    assert env["PATH"] == f"/bin:{venv_bin}" and env["LANG"] == "C.UTF-8"
+    monkeypatch.delenv("PATH")
+    assert proc.scrubbed_env()["PATH"] == f"{venv_bin}:{os.defpath}"
+    assert proc.scrubbed_env({"LANG": "fr_FR.UTF-8"})["LANG"] == "fr_FR.UTF-8"
+
+
+def test_kill_owned_kills_only_that_owners_groups(tmp_path: Path) -> None:
+    with proc.owned_by("gate-a"):
+        a = proc.spawn(SLEEP, cwd=tmp_path, env=proc.scrubbed_env())
+    with proc.owned_by("gate-b"):
+        b = proc.spawn(SLEEP, cwd=tmp_path, env=proc.scrubbed_env())
+    try:
+        assert sorted(proc.live_pids()) == sorted([a.pid, b.pid])
+        assert proc.kill_owned("gate-a") == 1
+        assert a.returncode is not None and b.poll() is None
+        assert proc.live_pids() == [b.pid]
+    finally:
+        proc.kill_all()
+    assert b.returncode is not None and proc.live_pids() == []
+
+
+def test_a_command_is_found_on_the_childs_own_path(tmp_path: Path) -> None:
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    tool = tools / "gates-test-tool"
+    tool.write_text("#!/bin/sh\necho found me\n")
+    tool.chmod(0o755)
+    env = proc.scrubbed_env({"PATH": f"{tools}{os.pathsep}{os.defpath}"})
+    assert proc.resolve(["gates-test-tool", "-x"], env) == [str(tool), "-x"]
+    assert proc.run(["gates-test-tool"], cwd=tmp_path, timeout=30, env=env).stdout == "found me\n"
+    with pytest.raises(proc.ToolMissing, match="not executable"):
+        proc.resolve([str(tools / "absent")], env)

@@ -156,3 +156,33 @@ def test_writers_at_once_lose_no_block(tmp_path: Path) -> None:
     text = p.read_bytes().decode()
     assert [read(text, n) for n in names] == [f"{n} wrote 40" for n in names], text
     assert text.startswith(HUMAN.rstrip("\r\n"))
+
+
+# -- found by mutmut (bench/mutation_spine.py): each pins what a surviving mutant changed --
+
+def test_crlf_only_when_most_line_ends_are_crlf() -> None:
+    from gates.publish.blocks import newline
+
+    assert newline("a\r\nb\r\nc\n") == "\r\n"  # 2 of 3
+    assert newline("a\r\nb\n") == "\n"  # half is not most
+    assert newline("a\r\nb\r\nc\nd\ne\n") == "\n"  # 2 of 5
+    assert newline("a\nb\n") == newline("") == newline("a") == "\n"
+
+
+def test_each_kind_of_damage_is_repaired_exactly_and_named() -> None:
+    b, e = begin("s"), end("s")
+    # a 'begin' with no 'end' before the block: its marker goes, its text stays
+    assert apply(f"a\n{b}\nx\n{b}\ny\n{e}\nz\n", Block("s", "new")) == (
+        f"a\n\nx\n{b}\nnew\n{e}\nz\n", ["block 's': 'begin' without 'end' (repaired)"])
+    # ... and after it, at the end of the file
+    assert apply(f"a\n{b}\nold\n{e}\nmid\n{b}\ntail\n", Block("s", "new")) == (
+        f"a\n{b}\nnew\n{e}\nmid\n\ntail\n", ["block 's': 'begin' without 'end' (repaired)"])
+    # a stray 'end' before the block
+    assert apply(f"a {e} b\n{b}\nold\n{e}\nc\n", Block("s", "new")) == (
+        f"a  b\n{b}\nnew\n{e}\nc\n", ["block 's': 'end' without 'begin' (marker removed)"])
+
+
+def test_another_blocks_markers_before_ours_are_passed_over() -> None:
+    x = f"{begin('x')}\nk\n{end('x')}\n"
+    text = f"{x}{begin('s')}\nold\n{end('s')}\nafter\n"
+    assert apply(text, Block("s", "new")) == (f"{x}{begin('s')}\nnew\n{end('s')}\nafter\n", [])
