@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,8 @@ def test_run_captures_output(tmp_path: Path) -> None:
 
 
 def test_missing_tool(tmp_path: Path) -> None:
-    with pytest.raises(proc.ToolMissing, match="no-such-tool-xyz is not installed"):
+    with pytest.raises(proc.ToolMissing,
+                       match=r"^no-such-tool-xyz is not installed \(not found on PATH\)$"):
         proc.run(["no-such-tool-xyz"], cwd=tmp_path, timeout=5)
 
 
@@ -163,5 +165,7 @@ def test_a_command_is_found_on_the_childs_own_path(tmp_path: Path) -> None:
     env = proc.scrubbed_env({"PATH": f"{tools}{os.pathsep}{os.defpath}"})
     assert proc.resolve(["gates-test-tool", "-x"], env) == [str(tool), "-x"]
     assert proc.run(["gates-test-tool"], cwd=tmp_path, timeout=30, env=env).stdout == "found me\n"
-    with pytest.raises(proc.ToolMissing, match="not executable"):
-        proc.resolve([str(tools / "absent")], env)
+    absent = tools / "absent"
+    with pytest.raises(proc.ToolMissing,
+                       match=rf"^{re.escape(str(absent))} is not installed \(not executable\)$"):
+        proc.resolve([str(absent)], env)
