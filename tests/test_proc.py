@@ -52,9 +52,22 @@ def test_scrubbed_env_is_an_allow_list(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_deadline_bounds_timeout(tmp_path: Path) -> None:
+    # the child outlives the deadline but ends by itself: a run that ignored the deadline
+    # returns instead of raising (and does not hang the test)
     with proc.owned_by("t", time.monotonic() + 1), pytest.raises(proc.Timeout):
-        proc.run([sys.executable, "-c", "import time; time.sleep(60)"], cwd=tmp_path,
+        proc.run([sys.executable, "-c", "import time; time.sleep(10)"], cwd=tmp_path,
                  timeout=600)
+
+
+def test_a_passed_deadline_leaves_a_tenth_of_a_second(tmp_path: Path) -> None:
+    with proc.owned_by("t", time.monotonic() - 5), \
+            pytest.raises(proc.Timeout, match="timed out after 0s$"):
+        proc.run([sys.executable, "-c", "import time; time.sleep(10)"], cwd=tmp_path,
+                 timeout=600)
+    assert proc._effective_timeout(7) == 7  # outside a gate: the timeout asked for
+    with proc.owned_by("t", time.monotonic() + 3600):
+        assert proc._effective_timeout(7) == 7
+        assert 7 < proc._effective_timeout(7200) <= 3600
 
 
 def test_commands_resolve_on_the_childs_path_with_our_venv_first(tmp_path: Path) -> None:
