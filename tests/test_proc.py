@@ -61,7 +61,7 @@ def test_deadline_bounds_timeout(tmp_path: Path) -> None:
 
 def test_a_passed_deadline_leaves_a_tenth_of_a_second(tmp_path: Path) -> None:
     with proc.owned_by("t", time.monotonic() - 5), \
-            pytest.raises(proc.Timeout, match="timed out after 0s$"):
+            pytest.raises(proc.Timeout, match=r"timed out after 0s$"):
         proc.run([sys.executable, "-c", "import time; time.sleep(10)"], cwd=tmp_path,
                  timeout=600)
     assert proc._effective_timeout(7) == 7  # outside a gate: the timeout asked for
