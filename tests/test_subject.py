@@ -59,6 +59,15 @@ def test_a_name_git_could_take_for_an_option_or_a_range_is_refused(repo: GitRepo
         subject.resolve(repo.path, name, "main")
 
 
+def test_an_unknown_branch_or_base_is_named(repo: GitRepo) -> None:
+    with pytest.raises(subject.SubjectError, match=r"^unknown branch 'walnut/none' \(no local "
+                       r"or origin/ branch of that name\)$"):
+        subject.resolve(repo.path, "walnut/none", "main")
+    repo.branch("walnut/a", {"app/a.py": "A = 1\n"})
+    with pytest.raises(subject.SubjectError, match=r"^base branch 'trunk' does not exist$"):
+        subject.resolve(repo.path, "walnut/a", "trunk")
+
+
 def test_a_conflict_has_no_tree_no_changes_and_names_the_paths(repo: GitRepo) -> None:
     repo.branch("walnut/x", {"app/core.py": "X = 1\n", "app/ok.py": "OK = 1\n"})
     repo.commit({"app/core.py": "X = 2\n"}, "main moves")
@@ -88,6 +97,11 @@ def test_a_pinned_base_commit_is_the_base_even_when_the_branch_moved(repo: GitRe
     ("index.html", "index.html_"),
     ("walnut/latest.JSON", "walnut__latest.JSON_"),
     ("walnut/v1.2", "walnut__v1.2"),
+    ("a.jsonl", "a.jsonl_"),
+    ("notes.md", "notes.md_"),
+    ("site.css", "site.css_"),
+    ("a.md.txt", "a.md.txt"),
+    ("_-.x", "x"),
 ])
 def test_slug_is_a_folder_name_that_stays_in_the_reports_folder(branch: str,
                                                                 folder: str) -> None:
@@ -133,6 +147,8 @@ def test_the_merge_result_is_materialised_outside_the_repo_and_removed_on_error(
     with pytest.raises(RuntimeError, match="a gate fell over"), \
             subject.materialise(repo.path, subj) as (tree, scratch):
         assert tree.parent == scratch and scratch.parent == runs
+        # other users of the machine cannot look into the runs
+        assert (runs.stat().st_mode & 0o777, scratch.stat().st_mode & 0o777) == (0o700, 0o700)
         assert (tree / "app" / "a.py").read_text() == "A = 1\n"
         assert not (tree / ".git").exists() and git.rev(repo.path, "walnut/a")
         raise RuntimeError("a gate fell over")
