@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -182,3 +184,63 @@ def test_a_command_is_found_on_the_childs_own_path(tmp_path: Path) -> None:
     with pytest.raises(proc.ToolMissing,
                        match=rf"^{re.escape(str(absent))} is not installed \(not executable\)$"):
         proc.resolve([str(absent)], env)
+
+
+def test_a_timeouts_output_is_its_last_2000_characters_decoded(tmp_path: Path) -> None:
+    code = ("import sys, time; sys.stdout.buffer.write(b'\\xff' + b'x' * 2999 + b'\\n');"
+            "sys.stdout.flush(); time.sleep(60)")
+    with pytest.raises(proc.Timeout) as e:
+        proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=1)
+    assert e.value.output == "x" * 1999 + "\n"
+    res = proc.run([sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'a\\xffb')"],
+                   cwd=tmp_path, timeout=30)
+    assert res.stdout == "a\ufffdb"
+
+
+def test_every_group_of_a_run_is_recorded(tmp_path: Path) -> None:
+    with proc.recording_in(tmp_path):
+        ps = [proc.spawn(SLEEP, cwd=tmp_path, env=proc.scrubbed_env()) for _ in range(2)]
+    try:
+        recorded = sorted(int(r.name.split(".")[0]) for r in (tmp_path / proc.GROUPS).iterdir())
+        assert recorded == sorted(p.pid for p in ps)
+    finally:
+        proc.kill_all()
+    assert list((tmp_path / proc.GROUPS).iterdir()) == []
+
+
+def test_kill_recorded_forgets_what_it_cannot_read(tmp_path: Path) -> None:
+    assert proc.kill_recorded(tmp_path) == 0  # no records folder
+    groups = tmp_path / proc.GROUPS
+    groups.mkdir()
+    for name in ("junk", "12.x.y", "x.12.y", "999999999.1"):
+        (groups / name).touch()
+    assert proc.kill_recorded(tmp_path) == 0 and list(groups.iterdir()) == []
+
+
+def test_a_backgrounded_child_of_a_leader_that_exited_is_killed(tmp_path: Path) -> None:
+    """A shell that starts a server in the background and exits at once: the server may
+    start within the leader's own clock tick, and is still its group's member."""
+    with proc.recording_in(tmp_path):
+        p = proc.spawn(["sh", "-c", "sleep 300 & echo $!"], cwd=tmp_path,
+                       env=proc.scrubbed_env())
+    assert p.stdout is not None
+    child = int(p.stdout.readline())
+    try:
+        p.wait(timeout=30)
+        assert proc.kill_recorded(tmp_path) == 1
+        wait_gone(child)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+        proc.stop(p)
+
+
+def test_stop_asks_with_sigterm_first(tmp_path: Path) -> None:
+    marker = tmp_path / "cleaned-up"
+    code = ("import pathlib, signal, sys, time\n"
+            f"def bye(*_): pathlib.Path({str(marker)!r}).write_text('bye'); sys.exit(0)\n"
+            "signal.signal(signal.SIGTERM, bye)\nprint('ready', flush=True)\ntime.sleep(60)\n")
+    p = proc.spawn([sys.executable, "-c", code], cwd=tmp_path, env=proc.scrubbed_env())
+    assert p.stdout is not None and p.stdout.readline() == b"ready\n"
+    proc.stop(p)
+    assert p.returncode == 0 and marker.read_text() == "bye"
