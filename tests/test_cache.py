@@ -624,3 +624,42 @@ def test_unit_info_counts_entries_per_tool_and_the_files(tmp_path: Path) -> None
     assert (info["entries"], info["tools"]) == (3, {"ruff": 2, "bandit": 1})
     assert info["bytes"] == sum(p.stat().st_size for p in tmp_path.glob("c.sqlite*")) > 0
     assert per_file(cache, "ruff", "v1", {}, _scan_all) == ([], {"hits": 0, "misses": 0})
+
+
+@pytest.mark.parametrize("damage", ["schema", "table"])
+def test_unit_a_damaged_database_is_set_aside_whole_and_rebuilt(tmp_path: Path,
+                                                                damage: str) -> None:
+    """A damaged first page (SQLite says SQLITE_CORRUPT) or a damaged table page (only
+    the integrity check sees it): the files are moved aside, together, and rebuilt."""
+    cache = Cache(tmp_path / "c.sqlite")
+    blobs = {f"f{i}.py": f"{i:040d}" for i in range(300)}  # a table of many pages
+    per_file(cache, "tool", "v1", blobs, _scan_all)
+    data = bytearray(cache.path.read_bytes())
+    at = 100 if damage == "schema" else 2 * 4096 + 10
+    data[at:at + 200] = b"\x07" * 200
+    cache.path.write_bytes(bytes(data))
+    for suffix in ("-wal", "-shm"):  # what a killed writer left beside it
+        (tmp_path / f"c.sqlite{suffix}").write_bytes(b"\x07" * 64)
+    found, stats = per_file(cache, "tool", "v1", blobs, _scan_all)
+    assert stats == {"hits": 0, "misses": 300} and len(found) == 300
+    aside = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.corrupt-*"))
+    if damage == "schema":  # SQLite could not open it: its -wal and -shm go aside too
+        assert aside == ["c.sqlite-shm.corrupt", "c.sqlite-wal.corrupt", "c.sqlite.corrupt"]
+    else:  # it opened, and closing it dropped the -wal and -shm
+        assert aside == ["c.sqlite.corrupt"]
+    assert per_file(cache, "tool", "v1", blobs, _scan_all)[1] == {"hits": 300, "misses": 0}
+
+
+def test_unit_an_entry_that_is_not_json_is_recomputed(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite")
+    k1, k2 = key("tool", "v1", "a.py", "1" * 40), key("tool", "v1", "b.py", "2" * 40)
+    con = sqlite3.connect(cache.path)
+    con.execute("CREATE TABLE results (k TEXT PRIMARY KEY, v TEXT NOT NULL, "
+                "sum TEXT NOT NULL, tool TEXT NOT NULL, at REAL NOT NULL)")
+    from gates.cache import _checksum
+    for k, v in ((k1, "[not json"), (k2, "[]")):  # the first is checksummed right
+        con.execute("INSERT INTO results VALUES (?, ?, ?, 'tool', 0)", (k, v, _checksum(v)))
+    con.commit()
+    con.close()
+    assert cache.get_many([k1, k2]) == {k2: []}
+    assert cache.get_many([]) == {}
