@@ -281,3 +281,19 @@ def test_update_file_adopts_a_file_without_blocks_and_tells(tmp_path: Path) -> N
     new = tmp_path / "NEW.md"
     update_file(new, [Block("s", "body")], "# T\n", adopt=adopt, told=told)
     assert len(told) == 1  # a file made now is not news to its owner
+
+
+def test_a_block_at_the_very_start_of_the_file() -> None:
+    b, e = begin("s"), end("s")
+    assert read(f"{b}\nXmas\n{e}\nrest\n", "s") == "Xmas"
+    assert apply(f"{b}\nold\n{e}\nrest\n", Block("s", "Xmas")) == (f"{b}\nXmas\n{e}\nrest\n", [])
+    # a 'begin' with no 'end' at the start, the block after it
+    assert apply(f"{b}\norphan\n{b}\nold\n{e}\n", Block("s", "new")) == (
+        f"\norphan\n{b}\nnew\n{e}\n", ["block 's': 'begin' without 'end' (repaired)"])
+
+
+def test_a_duplicated_block_is_named_with_its_count() -> None:
+    b, e = begin("s"), end("s")
+    text, warnings = apply(f"{b}\n1\n{e}\n{b}\n2\n{e}\n{b}\n3\n{e}\n", Block("s", "new"))
+    assert text == f"{b}\nnew\n{e}\n\n2\n\n\n3\n\n"
+    assert warnings == ["block 's' appears 3 times (extra markers removed)"]
