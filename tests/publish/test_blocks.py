@@ -297,3 +297,23 @@ def test_a_duplicated_block_is_named_with_its_count() -> None:
     text, warnings = apply(f"{b}\n1\n{e}\n{b}\n2\n{e}\n{b}\n3\n{e}\n", Block("s", "new"))
     assert text == f"{b}\nnew\n{e}\n\n2\n\n\n3\n\n"
     assert warnings == ["block 's' appears 3 times (extra markers removed)"]
+
+
+def test_a_begin_without_end_and_no_block_becomes_the_block_right_there() -> None:
+    b, e = begin("s"), end("s")
+    assert apply(f"intro\n{b}\nold body\nafter\n", Block("s", "new", anchor="^intro")) == (
+        f"intro\n{b}\nnew\n{e}\nold body\nafter\n",
+        ["block 's': 'begin' without 'end' (repaired)"])
+
+
+def test_an_anchor_that_matches_an_empty_first_line() -> None:
+    b, e = begin("s"), end("s")
+    assert apply("\n# T\n", Block("s", "x", anchor="^$")) == (f"\n\n{b}\nx\n{e}\n# T\n", [])
+
+
+def test_update_file_names_the_damage_of_every_block(tmp_path: Path) -> None:
+    p = tmp_path / "STATUS.md"
+    p.write_text(f"{end('a')}\n{end('b')}\n")
+    assert update_file(p, [Block("a", "1"), Block("b", "2")]) == [
+        "STATUS.md: block 'a': 'end' without 'begin' (marker removed)",
+        "STATUS.md: block 'b': 'end' without 'begin' (marker removed)"]
