@@ -643,6 +643,7 @@ def test_unit_a_damaged_database_is_set_aside_whole_and_rebuilt(tmp_path: Path,
     found, stats = per_file(cache, "tool", "v1", blobs, _scan_all)
     assert stats == {"hits": 0, "misses": 300} and len(found) == 300
     aside = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.corrupt-*"))
+    assert all(p.name.rsplit("-", 1)[1].isdigit() for p in tmp_path.glob("*.corrupt-*"))
     if damage == "schema":  # SQLite could not open it: its -wal and -shm go aside too
         assert aside == ["c.sqlite-shm.corrupt", "c.sqlite-wal.corrupt", "c.sqlite.corrupt"]
     else:  # it opened, and closing it dropped the -wal and -shm
@@ -663,3 +664,30 @@ def test_unit_an_entry_that_is_not_json_is_recomputed(tmp_path: Path) -> None:
     con.close()
     assert cache.get_many([k1, k2]) == {k2: []}
     assert cache.get_many([]) == {}
+
+
+def test_unit_many_keys_and_a_damaged_first_row(tmp_path: Path) -> None:
+    """Keys are read 500 at a time; a damaged row or one that is not JSON is skipped,
+    never the rows after it."""
+    from gates.cache import _checksum
+
+    cache = Cache(tmp_path / "deep" / "er" / "c.sqlite")
+    blobs = {f"f{i}.py": f"{i:040d}" for i in range(1201)}
+    per_file(cache, "tool", "v1", blobs, _scan_all)
+    keys = sorted(key("tool", "v1", p, b) for p, b in blobs.items())
+    con = sqlite3.connect(cache.path)
+    con.execute("UPDATE results SET sum = 'x' WHERE k = ?", (keys[0],))
+    con.execute("UPDATE results SET v = '[', sum = ? WHERE k = ?", (_checksum("["), keys[1]))
+    con.commit()
+    con.close()
+    assert sorted(cache.get_many(keys)) == keys[2:]
+    assert per_file(cache, "tool", "v1", blobs, _scan_all)[1] == {"hits": 1199, "misses": 2}
+
+
+def test_unit_the_repos_cache_lives_in_its_git_dir(repo: GitRepo) -> None:
+    from gates.store import cache_db
+
+    cache = Cache.for_repo(repo.path)
+    assert cache.path == cache_db(repo.path)
+    per_file(cache, "tool", "v1", {"a.py": "1" * 40}, _scan_all)
+    assert Cache.for_repo(repo.path).info()["entries"] == 1
