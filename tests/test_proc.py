@@ -244,3 +244,19 @@ def test_stop_asks_with_sigterm_first(tmp_path: Path) -> None:
     assert p.stdout is not None and p.stdout.readline() == b"ready\n"
     proc.stop(p)
     assert p.returncode == 0 and marker.read_text() == "bye"
+
+
+def test_a_group_whose_leader_renamed_itself_with_a_parenthesis_is_killed(
+        tmp_path: Path) -> None:
+    # /proc/<pid>/stat shows the name in parentheses: a ")" in it must not shift the fields
+    code = ("import ctypes, time; ctypes.CDLL(None).prctl(15, b'srv) (x) y', 0, 0, 0);"
+            "print('ready', flush=True); time.sleep(60)")
+    with proc.recording_in(tmp_path):
+        p = proc.spawn([sys.executable, "-c", code], cwd=tmp_path, env=proc.scrubbed_env())
+    try:
+        assert p.stdout is not None and p.stdout.readline() == b"ready\n"
+        assert Path(f"/proc/{p.pid}/comm").read_text() == "srv) (x) y\n"
+        assert proc.kill_recorded(tmp_path) == 1
+        wait_gone(p.pid)
+    finally:
+        proc.stop(p)
