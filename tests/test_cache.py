@@ -509,6 +509,10 @@ def test_unit_whole_result_key_follows_everything_a_pass_depends_on(
         ctx.config = {**ctx.config, "mode": "y"}  # the gate's section
         others |= {result_key(gate, ctx), base_key("appish", __name__, ctx)}
         ctx.config = {**ctx.config, "mode": "x"}
+        same = ctx.config
+        ctx.config = dict(reversed(list(same.items())))  # the same section, reordered
+        assert (result_key(gate, ctx), base_key("appish", __name__, ctx)) == (k, b)
+        ctx.config = same
         subj = ctx.workspace.subject
         ctx.workspace.subject = dataclasses.replace(subj, tree="0" * 40)  # another tree
         others.add(result_key(gate, ctx))
@@ -574,6 +578,8 @@ def test_unit_a_stored_pass_is_reused_with_its_artifacts(repo: GitRepo, tmp_path
     old = repo.path / "reports" / "old"
     (old / "appish").mkdir(parents=True)
     (old / "appish" / "seen.txt").write_text("seen")
+    (tmp_path / "secret").write_text("host file")
+    (old / "appish" / "link").symlink_to(tmp_path / "secret")  # copied as a link, never read
     passed = GateResult("appish", Status.PASS, metrics={"n": 1},
                         artifacts=["appish/seen.txt", "appish/gone.txt"])
     keep_result(cache, "k-pass", passed.to_json(), "reports/old")
@@ -585,6 +591,7 @@ def test_unit_a_stored_pass_is_reused_with_its_artifacts(repo: GitRepo, tmp_path
         for k in ("k-fail", "k-bad", "k-list", "k-none"):
             assert reuse_result(cache, k, ctx, repo.path) is None, k
         assert not ctx.artifacts.exists()
+        ctx.artifacts.mkdir(parents=True)  # the gate's folder may be there already
         got = reuse_result(cache, "k-pass", ctx, repo.path)
         assert got is not None and got.status == Status.PASS and got.metrics["n"] == 1
         at = got.metrics["cached"].pop("tested")
@@ -592,6 +599,7 @@ def test_unit_a_stored_pass_is_reused_with_its_artifacts(repo: GitRepo, tmp_path
         assert got.metrics["cached"] == {"report_dir": "reports/old", "artifacts_missing": 1}
         assert got.artifacts == ["appish/seen.txt"]
         assert (ctx.artifacts / "seen.txt").read_text() == "seen"
+        assert (ctx.artifacts / "link").readlink() == tmp_path / "secret"
 
 
 def test_unit_a_stored_pass_from_outside_the_repo_brings_no_artifacts(
@@ -693,3 +701,20 @@ def test_unit_the_repos_cache_lives_in_its_git_dir(repo: GitRepo) -> None:
     assert cache.path == cache_db(repo.path)
     per_file(cache, "tool", "v1", {"a.py": "1" * 40}, _scan_all)
     assert Cache.for_repo(repo.path).info()["entries"] == 1
+
+
+def test_unit_a_write_waits_for_another_runs_write(tmp_path: Path) -> None:
+    import threading
+
+    cache = Cache(tmp_path / "c.sqlite")
+    cache.put_many({"a": 1}, "tool")
+    other = sqlite3.connect(cache.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")  # another run is writing
+    done = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    done.start()
+    try:
+        cache.put_many({"b": 2}, "tool")  # waits for it, then writes
+    finally:
+        done.join()
+        other.close()
+    assert cache.get_many(["a", "b"]) == {"a": 1, "b": 2}
