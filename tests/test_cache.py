@@ -691,7 +691,7 @@ def test_unit_many_keys_and_a_damaged_first_row(tmp_path: Path) -> None:
     assert sorted(cache.get_many(keys)) == keys[2:]
     found, stats = per_file(cache, "tool", "v1", blobs, _scan_all)
     assert stats == {"hits": 1199, "misses": 2}
-    assert sorted(f.path for f in found) == sorted(blobs)  # the cached and the fresh
+    assert sorted(str(f.path) for f in found) == sorted(blobs)  # the cached and the fresh
 
 
 def test_unit_the_repos_cache_lives_in_its_git_dir(repo: GitRepo) -> None:
