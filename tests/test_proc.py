@@ -203,6 +203,7 @@ def test_every_group_of_a_run_is_recorded(tmp_path: Path) -> None:
     try:
         recorded = sorted(int(r.name.split(".")[0]) for r in (tmp_path / proc.GROUPS).iterdir())
         assert recorded == sorted(p.pid for p in ps)
+        assert proc.kill_recorded(tmp_path) == 2
     finally:
         proc.kill_all()
     assert list((tmp_path / proc.GROUPS).iterdir()) == []
@@ -214,6 +215,12 @@ def test_kill_recorded_forgets_what_it_cannot_read(tmp_path: Path) -> None:
     groups.mkdir()
     for name in ("junk", "12.x.y", "x.12.y", "999999999.1"):
         (groups / name).touch()
+    assert proc.kill_recorded(tmp_path) == 0 and list(groups.iterdir()) == []
+    # a group that ended by itself: nothing to kill
+    gone = proc.spawn(SLEEP, cwd=tmp_path, env=proc.scrubbed_env())
+    start = proc._started(proc._stat(gone.pid) or [])
+    proc.stop(gone)
+    (groups / f"{gone.pid}.{start}.{proc._boot_id()}").touch()
     assert proc.kill_recorded(tmp_path) == 0 and list(groups.iterdir()) == []
 
 

@@ -279,7 +279,8 @@ def test_a_reused_pid_is_never_killed(tmp_path: Path) -> None:
         groups.mkdir()
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
         start = int(Path(f"/proc/{stranger.pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-        (groups / f"{stranger.pid}.{start + 1}.{boot}").touch()  # an older group, same pid
+        (groups / f"{stranger.pid}.{start + 1}.{boot}").touch()  # another group, same pid
+        (groups / f"{stranger.pid}.{start - 1}.{boot}").touch()  # an older one: pid reused
         (groups / f"{stranger.pid}.{start}.another-boot").touch()
         assert proc.kill_recorded(tmp_path) == 0
         assert stranger.poll() is None and list(groups.iterdir()) == []
