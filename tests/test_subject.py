@@ -102,6 +102,7 @@ def test_a_pinned_base_commit_is_the_base_even_when_the_branch_moved(repo: GitRe
     ("site.css", "site.css_"),
     ("a.md.txt", "a.md.txt"),
     ("_-.x", "x"),
+    ("Xmas/tree", "Xmas__tree"),
 ])
 def test_slug_is_a_folder_name_that_stays_in_the_reports_folder(branch: str,
                                                                 folder: str) -> None:
