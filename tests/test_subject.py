@@ -148,6 +148,7 @@ def test_the_merge_result_is_materialised_outside_the_repo_and_removed_on_error(
     with pytest.raises(RuntimeError, match="a gate fell over"), \
             subject.materialise(repo.path, subj) as (tree, scratch):
         assert tree.parent == scratch and scratch.parent == runs
+        assert scratch.name.startswith("walnut__a-")  # whose run it is, at a glance
         # other users of the machine cannot look into the runs
         assert (runs.stat().st_mode & 0o777, scratch.stat().st_mode & 0o777) == (0o700, 0o700)
         assert (tree / "app" / "a.py").read_text() == "A = 1\n"
