@@ -244,8 +244,9 @@ def test_sweep_removes_leftovers_without_a_lock(branched: GitRepo) -> None:
     (runs / "walnut__k-old" / "tree").mkdir(parents=True)  # its lock already removed
     (runs / "walnut__k-dead.lock").touch()  # its folder already removed
     (runs / ".walnut__k-half.tmp").touch()  # killed before it was linked into place
+    (runs / "notes.txt").write_text("not a run's")  # no run made it: left alone
     subject.sweep(branched.path)
-    assert list(runs.iterdir()) == []
+    assert [p.name for p in runs.iterdir()] == ["notes.txt"]
 
 
 def test_a_lock_file_is_never_seen_free(tmp_path: Path) -> None:
