@@ -119,11 +119,15 @@ SLEEP = [sys.executable, "-c", "import time; time.sleep(60)"]
 
 
 def test_a_timeout_names_the_program_and_keeps_its_output(tmp_path: Path) -> None:
-    code = "import sys, time; print('started', flush=True); time.sleep(60)"
+    code = ("import sys, time; print('out', flush=True); print('err', file=sys.stderr, "
+            "flush=True); time.sleep(60)")
     with pytest.raises(proc.Timeout) as e:
         proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=1)
     assert str(e.value) == f"{Path(sys.executable).name} timed out after 1s"
-    assert e.value.output.strip() == "started"
+    assert e.value.output == "out\nerr\n"
+    with pytest.raises(proc.Timeout) as e:
+        proc.run([sys.executable, "-c", "import time; time.sleep(60)"], cwd=tmp_path, timeout=1)
+    assert e.value.output == ""
 
 
 def test_output_is_stdout_then_stderr_stripped(tmp_path: Path) -> None:
@@ -192,9 +196,9 @@ def test_a_timeouts_output_is_its_last_2000_characters_decoded(tmp_path: Path) -
     with pytest.raises(proc.Timeout) as e:
         proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=1)
     assert e.value.output == "x" * 1999 + "\n"
-    res = proc.run([sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'a\\xffb')"],
-                   cwd=tmp_path, timeout=30)
-    assert res.stdout == "a\ufffdb"
+    code = "import sys; sys.stdout.buffer.write(b'a\\xffb'); sys.stderr.buffer.write(b'\\xfe')"
+    res = proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=30)
+    assert (res.stdout, res.stderr) == ("a\ufffdb", "\ufffd")
 
 
 def test_every_group_of_a_run_is_recorded(tmp_path: Path) -> None:
@@ -266,4 +270,56 @@ def test_a_group_whose_leader_renamed_itself_with_a_parenthesis_is_killed(
         assert proc.kill_recorded(tmp_path) == 1
         wait_gone(p.pid)
     finally:
+        proc.stop(p)
+
+
+def test_input_reaches_the_child_and_the_duration_is_the_runs(tmp_path: Path) -> None:
+    code = "import sys; print(sys.stdin.read().upper())"
+    t0 = time.monotonic()
+    res = proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=30, input=b"hello")
+    took = time.monotonic() - t0
+    assert res.stdout == "HELLO\n"
+    assert 0 < res.duration <= took  # measured, not a clock reading
+    no_input = proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=30)
+    assert no_input.stdout == "\n"  # stdin is empty, never our terminal
+
+
+def test_a_timeout_whose_escaped_grandchild_holds_the_output_still_returns(
+        tmp_path: Path) -> None:
+    """A grandchild that left the group (its own session) keeps the pipes open: the
+    output is given up on after a short wait, and the run still raises Timeout."""
+    pidfile = tmp_path / "escaped.pid"
+    code = ("import subprocess, sys, time;"
+            "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'],"
+            " start_new_session=True);"
+            f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(300)")
+    try:
+        with pytest.raises(proc.Timeout) as e:
+            proc.run([sys.executable, "-c", code], cwd=tmp_path, timeout=1)
+        assert e.value.output == ""
+    finally:
+        wait_until(pidfile.exists)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+
+def test_a_process_that_left_the_recorded_group_is_not_counted(tmp_path: Path) -> None:
+    """The leader exited; its child moved to a group of its own in the same session:
+    nothing of the recorded group is left to kill."""
+    code = ("import subprocess, sys; subprocess.Popen([sys.executable, '-c',"
+            " 'import os, time; os.setpgid(0, 0); print(os.getpid(), flush=True);"
+            " time.sleep(300)'])")
+    with proc.recording_in(tmp_path):
+        p = proc.spawn([sys.executable, "-c", code], cwd=tmp_path, env=proc.scrubbed_env())
+    assert p.stdout is not None
+    child = int(p.stdout.readline())
+    try:
+        p.wait(timeout=30)
+        wait_until(lambda: proc._stat(child) is not None
+                   and (proc._stat(child) or [""] * 4)[2] == str(child))
+        assert proc.kill_recorded(tmp_path) == 0
+        assert not process_gone(child)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
         proc.stop(p)
