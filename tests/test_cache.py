@@ -629,7 +629,8 @@ def test_unit_info_counts_entries_per_tool_and_the_files(tmp_path: Path) -> None
     per_file(cache, "ruff", "v1", {"a.py": "1" * 40, "b.py": "2" * 40}, _scan_all)
     per_file(cache, "bandit", "v1", {"a.py": "1" * 40}, _scan_all)
     info = cache.info()
-    assert (info["entries"], info["tools"]) == (3, {"ruff": 2, "bandit": 1})
+    assert (info["path"], info["entries"], info["tools"]) == (
+        str(cache.path), 3, {"ruff": 2, "bandit": 1})
     assert info["bytes"] == sum(p.stat().st_size for p in tmp_path.glob("c.sqlite*")) > 0
     assert per_file(cache, "ruff", "v1", {}, _scan_all) == ([], {"hits": 0, "misses": 0})
 
