@@ -206,9 +206,9 @@ def test_sweep_kills_the_groups_of_a_killed_run_then_removes_its_folder(
         fake.wait(timeout=30)
         assert not process_gone(leader) and not process_gone(grandchild)
         subject.sweep(branched.path)  # at once: no age needed, the lock is free
+        assert list(runs.iterdir()) == []
         wait_gone(leader)
         wait_gone(grandchild)
-        assert list(runs.iterdir()) == []
     finally:
         _kill(fake.pid, leader, grandchild)
 
