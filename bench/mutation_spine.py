@@ -11,9 +11,19 @@ each survivor, which test now kills it or why it is an equivalent mutant.
     .venv/bin/pip install 'mutmut==2.5.1'     # the bench only; not in the test extra
     .venv/bin/python bench/mutation_spine.py [--only blocks,policy] [--scratch DIR]
 
-mutmut keeps its results in the scratch copy's .mutmut-cache and, run again, tests only
-the mutants it has not tested yet. A run that was killed may leave that cache unusable
-(mutmut 2.5.1 then stops with "Attribute Mutant.line is required"): --fresh starts over.
+Each module has its own scratch copy (<scratch>/<module>), so two modules can run at
+once (`--only blocks` and `--only proc` in two shells, under `nice -n 10`). mutmut keeps
+its results in that copy's .mutmut-cache and, run again, keeps its kills and tests again
+only the untested mutants and, when tests/ changed, the survivors: each run copies the
+repository's current files (tests/ included) over the scratch copy first. A run that was
+killed may leave that cache unusable (mutmut 2.5.1 then stops with "Attribute
+Mutant.line is required"): --fresh starts over.
+
+Each mutant costs one pytest start-up plus the module's tests until the first failure.
+pytest's plugins are not auto-loaded (the browser, Django and Flask plugins take seconds
+to import and these tests use none of them); pytest-timeout is loaded by name, so a
+mutant that hangs fails its test. mutmut counts only exit code 1 as a kill, so the tests
+run through `--tests MODULE`, which turns any failure (a collection error too) into 1.
 """
 
 from __future__ import annotations
@@ -35,10 +45,17 @@ SPINE: dict[str, tuple[str, list[str]]] = {
     "blocks": ("gates/publish/blocks.py", ["tests/publish/test_blocks.py", "-k",
                                            "not writers_at_once"]),
     "policy": ("gates/policy.py", ["tests/test_policy.py"]),
-    "cache": ("gates/cache.py", ["tests/test_cache.py", "-k", "salt or busy or clear or "
-                                 "not_asked or reused or rule_change_invalidates"]),
+    # the cache's unit tests: the end-to-end ones (a real run of every gate) take 5-30 s
+    # each; what they pin of this module has unit tests of its own
+    "cache": ("gates/cache.py", ["tests/test_cache.py", "-k",
+                                 "salt_and or busy or clear or not_asked or unit_"]),
     "subject": ("gates/subject.py", ["tests/test_subject.py"]),
-    "proc": ("gates/proc.py", ["tests/test_proc.py"]),
+    # kill_recorded is the sweep's: its tests are in test_subject.py
+    "proc": ("gates/proc.py", ["tests/test_proc.py", *(
+        f"tests/test_subject.py::test_{t}" for t in (
+            "sweep_kills_the_groups_of_a_killed_run_then_removes_its_folder",
+            "leaving_a_run_kills_what_was_never_stopped", "a_reused_pid_is_never_killed",
+            "a_group_whose_leader_is_gone_is_killed"))]),
 }
 
 
@@ -51,6 +68,19 @@ def copy_repo(dest: Path) -> None:
         if src.is_file() and not src.is_symlink():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
+
+
+def run_tests(key: str) -> int:
+    """mutmut's runner: the module's tests, stopping at the first failure; 1 on any
+    failure (mutmut 2 counts only exit code 1 as a kill, and a mutant that breaks the
+    import makes pytest exit 2)."""
+    _, tests = SPINE[key]
+    res = subprocess.run([PY, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                          "-p", "pytest_timeout", "--timeout", "60", *tests],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if res.returncode == 5:  # no test ran: not a kill
+        return 2
+    return 0 if res.returncode == 0 else 1
 
 
 def statuses(scratch: Path, module: str) -> dict[str, int]:
@@ -84,26 +114,27 @@ def main() -> int:
     ap.add_argument("--scratch", type=Path,
                     default=Path(tempfile.gettempdir()) / "gates-bench-mutmut")
     ap.add_argument("--fresh", action="store_true", help="forget earlier results")
+    ap.add_argument("--tests", metavar="MODULE", help=argparse.SUPPRESS)  # mutmut's runner
     args = ap.parse_args()
+    if args.tests:
+        return run_tests(args.tests)
     mutmut = Path(PY).parent / "mutmut"
     if not mutmut.exists():
         sys.exit("mutmut is not installed: .venv/bin/pip install 'mutmut==2.5.1'")
-    scratch: Path = args.scratch
-    if args.fresh and scratch.exists():
-        shutil.rmtree(scratch)
-    if not (scratch / ".mutmut-cache").exists():
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
-        copy_repo(scratch)
-    env = {"PYTHONPATH": str(scratch), "PATH": f"{Path(PY).parent}:/usr/bin:/bin",
-           "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(scratch / ".home")}
+    env = {"PATH": f"{Path(PY).parent}:/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "LANG": "C.UTF-8"}
     report = []
     print(f"{'module':<24} {'mutants':>7} {'killed':>6} {'survived':>8} {'timeout':>7} "
           f"{'score':>6} {'time':>7}")
     for key in args.only.split(","):
-        module, tests = SPINE[key]
-        runner = " ".join([PY, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                           "-p", "no:randomly", *(f"'{t}'" if " " in t else t for t in tests)])
+        module, _ = SPINE[key]
+        scratch: Path = args.scratch / key
+        if args.fresh and scratch.exists():
+            shutil.rmtree(scratch)
+        scratch.mkdir(parents=True, exist_ok=True)
+        copy_repo(scratch)  # the current tests (and a module a killed run left mutated)
+        env |= {"PYTHONPATH": str(scratch), "HOME": str(scratch / ".home")}
+        runner = f"{PY} bench/mutation_spine.py --tests {key}"
         t0 = time.monotonic()
         subprocess.run([str(mutmut), "run", "--paths-to-mutate", module, "--runner", runner,
                         "--tests-dir", "tests", "--simple-output", "--no-progress"],
@@ -120,8 +151,9 @@ def main() -> int:
             diff = subprocess.run([str(mutmut), "show", str(mid)], cwd=scratch, env=env,
                                   capture_output=True, text=True).stdout
             report.append(f"## {module}:{line} (mutant {mid})\n{diff}")
-    (scratch / "survivors.txt").write_text("\n".join(report))
-    print(f"survivors' diffs: {scratch / 'survivors.txt'}")
+        (scratch / "survivors.txt").write_text("\n".join(report))
+        print(f"survivors' diffs: {scratch / 'survivors.txt'}", flush=True)
+        report = []
     return 0
 
 

@@ -22,7 +22,6 @@ import shutil
 import sqlite3
 import sys
 import sysconfig
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,9 +33,7 @@ from gates.gate import Gate, GateContext, code_module
 from gates.model import Finding, GateResult, Status
 from gates.store import cache_db
 
-SCHEMA = 1
 SCHEMA_RESULTS = "1"
-_local = threading.local()
 
 
 def key(*parts: str) -> str:

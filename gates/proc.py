@@ -282,7 +282,6 @@ def run(
     timeout: float,
     env: Mapping[str, str] | None = None,
     input: bytes | None = None,
-    check_missing: bool = True,
 ) -> Result:
     """Run to completion. Raises ToolMissing or Timeout; never leaves a child behind."""
     env = scrubbed_env() if env is None else env

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from gates.cache import Cache, key, per_file
-from gates.model import Finding
+from gates.gate import GateContext
+from gates.model import Finding, GateResult
 from tests.conftest import GitRepo, plugin_env, plugin_path, run_gates
 
 SAME = "import sys\n\n\nVALUE = 1\n"
@@ -466,3 +467,255 @@ def test_an_app_gate_pass_on_the_same_tree_is_reused_never_a_failure(
                                'timeout = 300\n'}, "cfg")
     run("pass")
     assert len(log.read_text().split()) == 8
+
+
+# -- the cache's own parts, unit by unit (found by mutmut: bench/mutation_spine.py) ---------
+
+class _Appish:
+    """An app gate whose result is stored whole."""
+
+    def __init__(self) -> None:
+        self.name = "appish"
+        self.needs_app = True
+        self.defaults = {"mode": "x"}
+
+    def applies(self, ctx: GateContext) -> bool:
+        return True
+
+    def run(self, ctx: GateContext) -> GateResult:
+        raise AssertionError("never run here")
+
+
+def test_unit_whole_result_key_follows_everything_a_pass_depends_on(
+        repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from gates.cache import base_key, result_key
+    from gates.gate import as_gate
+    from tests.conftest import gate_context
+
+    repo.commit({"gates.toml": 'env_allow = ["APP_MODE"]\n'}, "cfg")
+    repo.branch("walnut/a", {"app/new.py": "N = 1\n"})
+    monkeypatch.setenv("APP_MODE", "one")
+    gate = as_gate(_Appish())
+    with gate_context(repo, "walnut/a", _Appish()) as ctx:
+        k = result_key(gate, ctx)
+        b = base_key("appish", __name__, ctx)
+        assert k and b and len({k, b}) == 2 and k == result_key(gate, ctx)
+        others = set()
+        monkeypatch.setenv("APP_MODE", "two")  # an allowed host variable
+        others |= {result_key(gate, ctx), base_key("appish", __name__, ctx)}
+        monkeypatch.setenv("APP_MODE", "one")
+        ctx.config = {**ctx.config, "mode": "y"}  # the gate's section
+        others |= {result_key(gate, ctx), base_key("appish", __name__, ctx)}
+        ctx.config = {**ctx.config, "mode": "x"}
+        same = ctx.config
+        ctx.config = dict(reversed(list(same.items())))  # the same section, reordered
+        assert (result_key(gate, ctx), base_key("appish", __name__, ctx)) == (k, b)
+        ctx.config = same
+        subj = ctx.workspace.subject
+        ctx.workspace.subject = dataclasses.replace(subj, tree="0" * 40)  # another tree
+        others.add(result_key(gate, ctx))
+        assert base_key("appish", __name__, ctx) == b  # the base side's key has no tree
+        ctx.workspace.subject = dataclasses.replace(subj, base_commit="1" * 40)
+        others |= {result_key(gate, ctx), base_key("appish", __name__, ctx)}
+        ctx.workspace.subject = subj
+        assert base_key("other", __name__, ctx) != b  # another gate's base side
+        assert base_key("appish", "json", ctx) != b  # another gate's code
+        renamed = _Appish()
+        renamed.name = "appish2"
+        others.add(result_key(as_gate(renamed), ctx))
+        assert len(others) == 8 and not others & {k, b}
+        assert (result_key(gate, ctx), base_key("appish", __name__, ctx)) == (k, b)
+        # a conflicting merge has no tree to test; a gate without an app, or that asks
+        # not to be reused, has no whole result
+        ctx.workspace.subject = dataclasses.replace(subj, tree=None)
+        assert result_key(gate, ctx) is None
+        ctx.workspace.subject = subj
+        no_app, no_reuse = _Appish(), _Appish()
+        no_app.needs_app = False
+        no_reuse.reuse_results = False  # type: ignore[attr-defined]
+        assert result_key(as_gate(no_app), ctx) is None
+        assert result_key(as_gate(no_reuse), ctx) is None
+
+
+def test_unit_code_stamp_changes_with_the_gates_code(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from gates import cache as cache_mod
+
+    pkg = tmp_path / "stamppkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "helper.py").write_text("X = 1\n")
+    (tmp_path / "stampmod.py").write_text("Y = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cache_mod, "_stamps", {})
+    first = cache_mod._code_stamp("stamppkg.sub.helper")
+    assert first == cache_mod._code_stamp("stamppkg")  # one stamp per top-level package
+    single = cache_mod._code_stamp("stampmod")
+    assert single != first
+    # a helper's edit (same size, a new mtime) is a new stamp in the next process
+    helper = pkg / "sub" / "helper.py"
+    st = helper.stat()
+    helper.write_text("X = 2\n")
+    os.utime(helper, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert cache_mod._code_stamp("stamppkg") == first  # this process keeps its stamp
+    monkeypatch.setattr(cache_mod, "_stamps", {})
+    assert cache_mod._code_stamp("stamppkg") != first
+    (tmp_path / "stampmod.py").write_text("Y = 22\n")  # another size
+    assert cache_mod._code_stamp("stampmod") != single
+
+
+def test_unit_a_stored_pass_is_reused_with_its_artifacts(repo: GitRepo, tmp_path: Path) -> None:
+    from gates.cache import keep_result, reuse_result
+    from gates.model import GateResult, Status
+    from tests.conftest import gate_context
+
+    repo.branch("walnut/a", {"app/new.py": "N = 1\n"})
+    cache = Cache(tmp_path / "c.sqlite")
+    old = repo.path / "reports" / "old"
+    (old / "appish").mkdir(parents=True)
+    (old / "appish" / "seen.txt").write_text("seen")
+    (tmp_path / "secret").write_text("host file")
+    (old / "appish" / "link").symlink_to(tmp_path / "secret")  # copied as a link, never read
+    passed = GateResult("appish", Status.PASS, metrics={"n": 1},
+                        artifacts=["appish/seen.txt", "appish/gone.txt"])
+    keep_result(cache, "k-pass", passed.to_json(), "reports/old")
+    keep_result(cache, "k-fail", GateResult("appish", Status.FAIL).to_json(), "reports/old")
+    cache.put_many({"k-bad": {"result": {"status": "pass"}, "report_dir": "x", "at": "t"},
+                    "k-list": ["not", "a", "dict"]}, "gate-result")
+    assert cache.info()["tools"] == {"gate-result": 4}
+    with gate_context(repo, "walnut/a", _Appish(), reports=repo.path / "reports" / "new") as ctx:
+        for k in ("k-fail", "k-bad", "k-list", "k-none"):
+            assert reuse_result(cache, k, ctx, repo.path) is None, k
+        assert not ctx.artifacts.exists()
+        ctx.artifacts.mkdir(parents=True)  # the gate's folder may be there already
+        got = reuse_result(cache, "k-pass", ctx, repo.path)
+        assert got is not None and got.status == Status.PASS and got.metrics["n"] == 1
+        at = got.metrics["cached"].pop("tested")
+        assert at.endswith("Z") and at[:2] == "20"
+        assert got.metrics["cached"] == {"report_dir": "reports/old", "artifacts_missing": 1}
+        assert got.artifacts == ["appish/seen.txt"]
+        assert (ctx.artifacts / "seen.txt").read_text() == "seen"
+        assert (ctx.artifacts / "link").readlink() == tmp_path / "secret"
+
+
+def test_unit_a_stored_pass_from_outside_the_repo_brings_no_artifacts(
+        repo: GitRepo, tmp_path: Path) -> None:
+    from gates.cache import keep_result, reuse_result
+    from gates.model import GateResult, Status
+    from tests.conftest import gate_context
+
+    repo.branch("walnut/a", {"app/new.py": "N = 1\n"})
+    cache = Cache(tmp_path / "c.sqlite")
+    (tmp_path / "elsewhere" / "appish").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "appish" / "seen.txt").write_text("not ours")
+    keep_result(cache, "k", GateResult("appish", Status.PASS, artifacts=["appish/seen.txt"]
+                                       ).to_json(), str(tmp_path / "elsewhere"))
+    with gate_context(repo, "walnut/a", _Appish(), reports=repo.path / "reports" / "new") as ctx:
+        got = reuse_result(cache, "k", ctx, repo.path)
+        assert got is not None and got.artifacts == []
+        assert got.metrics["cached"]["artifacts_missing"] == 1
+        assert not (ctx.artifacts / "seen.txt").exists()
+
+
+def test_unit_info_counts_entries_per_tool_and_the_files(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite")
+    assert cache.info() == {"path": str(cache.path), "entries": 0, "bytes": 0, "tools": {}}
+    cache.clear()  # nothing to clear: no file made
+    assert not cache.path.exists()
+    per_file(cache, "ruff", "v1", {"a.py": "1" * 40, "b.py": "2" * 40}, _scan_all)
+    per_file(cache, "bandit", "v1", {"a.py": "1" * 40}, _scan_all)
+    info = cache.info()
+    assert (info["path"], info["entries"], info["tools"]) == (
+        str(cache.path), 3, {"ruff": 2, "bandit": 1})
+    assert info["bytes"] == sum(p.stat().st_size for p in tmp_path.glob("c.sqlite*")) > 0
+    assert per_file(cache, "ruff", "v1", {}, _scan_all) == ([], {"hits": 0, "misses": 0})
+
+
+@pytest.mark.parametrize("damage", ["schema", "table"])
+def test_unit_a_damaged_database_is_set_aside_whole_and_rebuilt(tmp_path: Path,
+                                                                damage: str) -> None:
+    """A damaged first page (SQLite says SQLITE_CORRUPT) or a damaged table page (only
+    the integrity check sees it): the files are moved aside, together, and rebuilt."""
+    cache = Cache(tmp_path / "c.sqlite")
+    blobs = {f"f{i}.py": f"{i:040d}" for i in range(300)}  # a table of many pages
+    per_file(cache, "tool", "v1", blobs, _scan_all)
+    data = bytearray(cache.path.read_bytes())
+    at = 100 if damage == "schema" else 2 * 4096 + 10
+    data[at:at + 200] = b"\x07" * 200
+    cache.path.write_bytes(bytes(data))
+    for suffix in ("-wal", "-shm"):  # what a killed writer left beside it
+        (tmp_path / f"c.sqlite{suffix}").write_bytes(b"\x07" * 64)
+    found, stats = per_file(cache, "tool", "v1", blobs, _scan_all)
+    assert stats == {"hits": 0, "misses": 300} and len(found) == 300
+    aside = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.corrupt-*"))
+    assert all(p.name.rsplit("-", 1)[1].isdigit() for p in tmp_path.glob("*.corrupt-*"))
+    if damage == "schema":  # SQLite could not open it: its -wal and -shm go aside too
+        assert aside == ["c.sqlite-shm.corrupt", "c.sqlite-wal.corrupt", "c.sqlite.corrupt"]
+    else:  # it opened, and closing it dropped the -wal and -shm
+        assert aside == ["c.sqlite.corrupt"]
+    assert per_file(cache, "tool", "v1", blobs, _scan_all)[1] == {"hits": 300, "misses": 0}
+
+
+def test_unit_an_entry_that_is_not_json_is_recomputed(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite")
+    k1, k2 = key("tool", "v1", "a.py", "1" * 40), key("tool", "v1", "b.py", "2" * 40)
+    con = sqlite3.connect(cache.path)
+    con.execute("CREATE TABLE results (k TEXT PRIMARY KEY, v TEXT NOT NULL, "
+                "sum TEXT NOT NULL, tool TEXT NOT NULL, at REAL NOT NULL)")
+    from gates.cache import _checksum
+    for k, v in ((k1, "[not json"), (k2, "[]")):  # the first is checksummed right
+        con.execute("INSERT INTO results VALUES (?, ?, ?, 'tool', 0)", (k, v, _checksum(v)))
+    con.commit()
+    con.close()
+    assert cache.get_many([k1, k2]) == {k2: []}
+    assert cache.get_many([]) == {}
+
+
+def test_unit_many_keys_and_a_damaged_first_row(tmp_path: Path) -> None:
+    """Keys are read 500 at a time; a damaged row or one that is not JSON is skipped,
+    never the rows after it."""
+    from gates.cache import _checksum
+
+    cache = Cache(tmp_path / "deep" / "er" / "c.sqlite")
+    blobs = {f"f{i}.py": f"{i:040d}" for i in range(1201)}
+    per_file(cache, "tool", "v1", blobs, _scan_all)
+    keys = sorted(key("tool", "v1", p, b) for p, b in blobs.items())
+    con = sqlite3.connect(cache.path)
+    con.execute("UPDATE results SET sum = 'x' WHERE k = ?", (keys[0],))
+    con.execute("UPDATE results SET v = '[', sum = ? WHERE k = ?", (_checksum("["), keys[1]))
+    con.commit()
+    con.close()
+    assert sorted(cache.get_many(keys)) == keys[2:]
+    found, stats = per_file(cache, "tool", "v1", blobs, _scan_all)
+    assert stats == {"hits": 1199, "misses": 2}
+    assert sorted(str(f.path) for f in found) == sorted(blobs)  # the cached and the fresh
+
+
+def test_unit_the_repos_cache_lives_in_its_git_dir(repo: GitRepo) -> None:
+    from gates.store import cache_db
+
+    cache = Cache.for_repo(repo.path)
+    assert cache.path == cache_db(repo.path)
+    per_file(cache, "tool", "v1", {"a.py": "1" * 40}, _scan_all)
+    assert Cache.for_repo(repo.path).info()["entries"] == 1
+
+
+def test_unit_a_write_waits_for_another_runs_write(tmp_path: Path) -> None:
+    import threading
+
+    cache = Cache(tmp_path / "c.sqlite")
+    cache.put_many({"a": 1}, "tool")
+    other = sqlite3.connect(cache.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")  # another run is writing
+    done = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    done.start()
+    try:
+        cache.put_many({"b": 2}, "tool")  # waits for it, then writes
+    finally:
+        done.join()
+        other.close()
+    assert cache.get_many(["a", "b"]) == {"a": 1, "b": 2}

@@ -59,6 +59,15 @@ def test_a_name_git_could_take_for_an_option_or_a_range_is_refused(repo: GitRepo
         subject.resolve(repo.path, name, "main")
 
 
+def test_an_unknown_branch_or_base_is_named(repo: GitRepo) -> None:
+    with pytest.raises(subject.SubjectError, match=r"^unknown branch 'walnut/none' \(no local "
+                       r"or origin/ branch of that name\)$"):
+        subject.resolve(repo.path, "walnut/none", "main")
+    repo.branch("walnut/a", {"app/a.py": "A = 1\n"})
+    with pytest.raises(subject.SubjectError, match=r"^base branch 'trunk' does not exist$"):
+        subject.resolve(repo.path, "walnut/a", "trunk")
+
+
 def test_a_conflict_has_no_tree_no_changes_and_names_the_paths(repo: GitRepo) -> None:
     repo.branch("walnut/x", {"app/core.py": "X = 1\n", "app/ok.py": "OK = 1\n"})
     repo.commit({"app/core.py": "X = 2\n"}, "main moves")
@@ -88,6 +97,12 @@ def test_a_pinned_base_commit_is_the_base_even_when_the_branch_moved(repo: GitRe
     ("index.html", "index.html_"),
     ("walnut/latest.JSON", "walnut__latest.JSON_"),
     ("walnut/v1.2", "walnut__v1.2"),
+    ("a.jsonl", "a.jsonl_"),
+    ("notes.md", "notes.md_"),
+    ("site.css", "site.css_"),
+    ("a.md.txt", "a.md.txt"),
+    ("_-.x", "x"),
+    ("Xmas/tree", "Xmas__tree"),
 ])
 def test_slug_is_a_folder_name_that_stays_in_the_reports_folder(branch: str,
                                                                 folder: str) -> None:
@@ -133,6 +148,9 @@ def test_the_merge_result_is_materialised_outside_the_repo_and_removed_on_error(
     with pytest.raises(RuntimeError, match="a gate fell over"), \
             subject.materialise(repo.path, subj) as (tree, scratch):
         assert tree.parent == scratch and scratch.parent == runs
+        assert scratch.name.startswith("walnut__a-")  # whose run it is, at a glance
+        # other users of the machine cannot look into the runs
+        assert (runs.stat().st_mode & 0o777, scratch.stat().st_mode & 0o777) == (0o700, 0o700)
         assert (tree / "app" / "a.py").read_text() == "A = 1\n"
         assert not (tree / ".git").exists() and git.rev(repo.path, "walnut/a")
         raise RuntimeError("a gate fell over")
@@ -188,9 +206,9 @@ def test_sweep_kills_the_groups_of_a_killed_run_then_removes_its_folder(
         fake.wait(timeout=30)
         assert not process_gone(leader) and not process_gone(grandchild)
         subject.sweep(branched.path)  # at once: no age needed, the lock is free
+        assert list(runs.iterdir()) == []
         wait_gone(leader)
         wait_gone(grandchild)
-        assert list(runs.iterdir()) == []
     finally:
         _kill(fake.pid, leader, grandchild)
 
@@ -226,8 +244,9 @@ def test_sweep_removes_leftovers_without_a_lock(branched: GitRepo) -> None:
     (runs / "walnut__k-old" / "tree").mkdir(parents=True)  # its lock already removed
     (runs / "walnut__k-dead.lock").touch()  # its folder already removed
     (runs / ".walnut__k-half.tmp").touch()  # killed before it was linked into place
+    (runs / "notes.txt").write_text("not a run's")  # no run made it: left alone
     subject.sweep(branched.path)
-    assert list(runs.iterdir()) == []
+    assert [p.name for p in runs.iterdir()] == ["notes.txt"]
 
 
 def test_a_lock_file_is_never_seen_free(tmp_path: Path) -> None:
@@ -263,7 +282,8 @@ def test_a_reused_pid_is_never_killed(tmp_path: Path) -> None:
         groups.mkdir()
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
         start = int(Path(f"/proc/{stranger.pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-        (groups / f"{stranger.pid}.{start + 1}.{boot}").touch()  # an older group, same pid
+        (groups / f"{stranger.pid}.{start + 1}.{boot}").touch()  # another group, same pid
+        (groups / f"{stranger.pid}.{start - 1}.{boot}").touch()  # an older one: pid reused
         (groups / f"{stranger.pid}.{start}.another-boot").touch()
         assert proc.kill_recorded(tmp_path) == 0
         assert stranger.poll() is None and list(groups.iterdir()) == []
