@@ -66,31 +66,40 @@ from gates.demo import cluster  # noqa: E402
 ENDPOINT = "GET /api/tools?q=[words]"
 TARGET = "toollib/catalog.py"
 ANCHOR = '    """Tools whose name, description or tags contain every word of `q`."""\n'
-WORK = {
-    "sleep": "    if q:  # bench: waiting, the search only\n        time.sleep({s!r})\n",
-    "cpu": ("    if q:  # bench: CPU work, the search only\n"
-            "        _t = time.thread_time()\n"
-            "        while time.thread_time() - _t < {s!r}:\n            pass\n"),
-}
+CPU = ("    if q:  # bench: CPU work, the search only\n"
+       "        _t = time.thread_time()\n"
+       "        while time.thread_time() - _t < {s!r}:\n            pass\n")
+# waiting: in the app's outermost middleware, after the response is ready, the search
+# waits `change` × the time the app has spent on this very request
+MIDDLEWARE = "toollib/main.py"
+CALL = "        response: Response = await call_next(request)  # type: ignore[operator]\n"
+WAIT = ("        _t0 = time.perf_counter()  # bench: waiting, the search only\n" + CALL +
+        "        if request.url.path == '/api/tools' and request.query_params.get('q'):\n"
+        "            await asyncio.sleep({c!r} * (time.perf_counter() - _t0))\n")
 
 
 def label(change: float, kind: str) -> str:
     return "noop" if change == 0 else f"{kind}-{round(change * 100)}"
 
 
+def _edit(path: Path, anchor: str, new: str, imports: str = "") -> None:
+    text = path.read_text(encoding="utf-8")
+    assert anchor in text, f"the sample app changed: update the anchor in {path.name}"
+    future = "from __future__ import annotations\n"
+    text = text.replace(future, future + imports, 1).replace(anchor, new)
+    path.write_text(text, encoding="utf-8")
+
+
 def make_branch(repo: Path, change: float, kind: str, step_ms: float) -> str:
     name = "bench/" + label(change, kind)
     git.git("checkout", "-q", "-B", name, "main", cwd=repo)
-    path = repo / TARGET
-    text = path.read_text(encoding="utf-8")
-    assert ANCHOR in text, "the sample app's search changed: update ANCHOR"
     if change == 0:
-        text = text.replace(ANCHOR, ANCHOR + "    # bench: a comment, nothing else\n")
+        _edit(repo / TARGET, ANCHOR, ANCHOR + "    # bench: a comment, nothing else\n")
+    elif kind == "sleep":
+        _edit(repo / MIDDLEWARE, CALL, WAIT.format(c=change), "\nimport asyncio\nimport time\n")
     else:
-        work = WORK[kind].format(s=round(step_ms / 1000, 6))
-        future = "from __future__ import annotations\n"
-        text = text.replace(future, future + "\nimport time\n", 1).replace(ANCHOR, ANCHOR + work)
-    path.write_text(text, encoding="utf-8")
+        _edit(repo / TARGET, ANCHOR, ANCHOR + CPU.format(s=round(step_ms / 1000, 6)),
+              "\nimport time\n")
     git.git("-c", "user.name=bench", "-c", "user.email=bench@toollib.test", "commit", "-q",
             "-am", f"bench: {name} ({step_ms:.2f} ms)", cwd=repo)
     git.git("checkout", "-q", "main", cwd=repo)
@@ -181,16 +190,14 @@ def table(rows: list[dict[str, Any]]) -> str:
         big = [r for r in ok if change and (r["p50_ratio"] or 0) >= 1 + change]
         there = [f"{sum(blocked(r, rule, change) for r in big)}" if change else ""
                  for rule in stats.RULES]
-        at_run = _median([r["step_ms"] / r["base_p50_ms"] for r in ok
-                          if change and r.get("base_p50_ms")])
-        realised = _median([(r["p50_ratio"] - 1) / (r["step_ms"] / r["base_p50_ms"])
-                            for r in ok if change and r.get("base_p50_ms") and r["p50_ratio"]
-                            and r["step_ms"]])
+        at_run = _median([r.get("intended_at_run") for r in ok]) if change else None
+        realised = _median([(r["p50_ratio"] - 1) / r["intended_at_run"] for r in ok
+                            if change and r.get("intended_at_run") and r["p50_ratio"]])
         lines.append(
             f"{name:<12}{len(rs):>5}{len(rs) - len(ok):>4}"
             f"{_f(_median([r['load'] for r in rs]), '.1f'):>6}"
             f"{_f(_median([r.get('base_p50_ms') for r in ok]), '.1f', suffix='ms'):>9}"
-            f"{_f(_median([r.get('step_ms') for r in ok]) if change else None, '.1f', suffix='ms'):>8}"
+            f"{'∝' if kind == 'sleep' else _f(_median([r.get('step_ms') for r in ok]) if change else None, '.1f', suffix='ms'):>8}"
             f"{_f(at_run, '.0%', '+'):>8}"
             f"{_f(_median([r.get('p50_ratio') for r in ok]), '.2f', '×'):>7}"
             f"{_f(realised, '.0%'):>9}"
@@ -238,7 +245,8 @@ def main() -> int:
     env["PYTHONPATH"] = str(ROOT)  # the gates of this tree judge
     repo = Path(tempfile.mkdtemp(prefix="perf-power-")) / "demo"
     cluster.build(repo, say=lambda _: None)
-    base_ms = next((r["base_p50_ms"] for r in reversed(rows()) if r.get("base_p50_ms")), None)
+    recent = [r["base_p50_ms"] for r in rows() if r.get("base_p50_ms")]
+    base_ms = statistics.median(recent[-3:]) if recent else None
     with args.results.open("a", encoding="utf-8") as results:
         while True:
             left = [g for g in want if done[g] < want[g]]
@@ -249,18 +257,21 @@ def main() -> int:
             group = (0.0, "") if base_ms is None else min(
                 left, key=lambda g: (done[g] / want[g], -want[g]))
             change, kind = group
-            step = change * base_ms if base_ms else 0.0
+            # CPU work: a fixed amount, sized from the base medians of the last runs
+            step = change * base_ms if base_ms and kind == "cpu" else 0.0
             branch = make_branch(repo, change, kind, step)
             row = {"change": change, "kind": kind, "step_ms": round(step, 3),
                    "sized_from_ms": base_ms, **judge(repo, branch, env)}
             if row.get("base_p50_ms"):
-                base_ms = row["base_p50_ms"]
-                row["intended_at_run"] = round(step / base_ms, 4)
+                recent.append(row["base_p50_ms"])
+                base_ms = statistics.median(recent[-3:])
+                row["intended_at_run"] = round(step / row["base_p50_ms"], 4) if step else change
             results.write(json.dumps(row) + "\n")
             results.flush()
             done[group] += 1
-            print(f"{label(change, kind)}: step {step:.2f} ms (+{change:.0%} of "
-                  f"{row['sized_from_ms'] or 0:.1f} ms); this run: base "
+            what = (f"CPU {step:.2f} ms (+{change:.0%} of {row['sized_from_ms']:.1f} ms)" if step
+                    else f"waits +{change:.0%} of its time in the app")
+            print(f"{label(change, kind)}: {what}; this run: base "
                   f"{row.get('base_p50_ms') or 0:.1f} ms, intended "
                   f"+{row.get('intended_at_run', 0):.0%}, measured ×{row.get('p50_ratio') or 0:.2f} "
                   f"{row.get('p50_ci')}, strict {row.get('rules', {}).get('strict')}, "
