@@ -44,7 +44,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +139,10 @@ class Comparison:
     def from_json(cls, data: dict[str, Any]) -> Comparison:
         """The comparison back from `to_json` (perf.json): to judge it again."""
         def side(d: dict[str, Any]) -> Stats:
-            return Stats(**{f.name: math.nan if d[f.name] is None else d[f.name]
-                            for f in fields(Stats)})
+            def num(k: str) -> float:
+                return math.nan if d[k] is None else float(d[k])
+            return Stats(count=int(d["count"]), failures=int(d["failures"]), rps=num("rps"),
+                         p50=num("p50"), p95=num("p95"), p99=num("p99"), mean=num("mean"))
 
         shifts = {k: Shift(**{**v, "ci": tuple(v["ci"]) if v["ci"] else None})
                   for k, v in data["shifts"].items()}
