@@ -169,6 +169,16 @@ def blocked(r: dict[str, Any], rule: str, change: float) -> bool:
     return bool(r["rules"][rule]["endpoint"])
 
 
+def lost_to_pairs(r: dict[str, Any], rule: str) -> bool:
+    """Not blocked, although the median's ratio and interval met `rule` (at the gate's
+    threshold, 20 %): the round-pairs test (Holm) or min_delta_ms said no."""
+    ratio, ci = r.get("p50_ratio"), r.get("p50_ci")
+    if r["rules"][rule]["endpoint"] or ratio is None or not ci:
+        return False
+    rule_ = stats.Rule(rule=rule)
+    return not rule_.too_small("p50", ratio, (ci[0], ci[1]))
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     groups: dict[tuple[float, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -176,9 +186,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     head = (f"{'change':<12}{'runs':>5}{'err':>4}{'load':>6}{'base p50':>9}{'step':>8}"
             f"{'at run':>8}{'shift':>7}{'realised':>9}"
             f"{'strict':>8}{'practical':>10}{'shift≥chg':>10}{'strict':>7}{'pract.':>7}"
-            f"{'time':>6}")
+            f"{'strict':>7}{'pract.':>7}{'time':>6}")
     lines = [head, f"{'':<46}{'(median)':>8}{'':<9}{'blocked (rate)':>18}"
-                   f"{'runs':>10}{'blocked there':>14}"]
+                   f"{'runs':>10}{'blocked there':>14}{'pairs test':>14}"]
     for (change, kind) in sorted(groups, key=lambda g: (g[0], g[1])):
         rs = groups[(change, kind)]
         ok = [r for r in rs if "error" not in r]
@@ -190,6 +200,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         big = [r for r in ok if change and (r["p50_ratio"] or 0) >= 1 + change]
         there = [f"{sum(blocked(r, rule, change) for r in big)}" if change else ""
                  for rule in stats.RULES]
+        lost = [f"{sum(lost_to_pairs(r, rule) for r in ok)}" if change else ""
+                for rule in stats.RULES]
         at_run = _median([r.get("intended_at_run") for r in ok]) if change else None
         realised = _median([(r["p50_ratio"] - 1) / r["intended_at_run"] for r in ok
                             if change and r.get("intended_at_run") and r["p50_ratio"]])
@@ -202,13 +214,16 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"{_f(_median([r.get('p50_ratio') for r in ok]), '.2f', '×'):>7}"
             f"{_f(realised, '.0%'):>9}"
             f"{cells[0]:>12}{cells[1]:>12}{len(big) if change else '':>6}"
-            f"{there[0]:>7}{there[1]:>7}"
+            f"{there[0]:>7}{there[1]:>7}{lost[0]:>7}{lost[1]:>7}"
             f"{_f(_median([r['seconds'] for r in rs]), '.0f', suffix='s'):>6}")
     lines.append(
         "no-op: blocked = false blocks (any endpoint, or a budget); a change: blocked on "
-        f"{ENDPOINT}. step: the work added, sized from the previous run's base median; "
-        "at run: step / this run's base median; shift: the gate's median ratio; "
-        "realised: (shift − 1) / at run; shift≥chg: runs whose shift was ≥ 1 + change.")
+        f"{ENDPOINT}. step: CPU work, sized from the last three runs' base medians; ∝: the "
+        "search waits the change × its own time in the app; at run: the change against this "
+        "run's base median; shift: the gate's median ratio; realised: (shift − 1) / at run; "
+        "shift≥chg: runs whose shift was ≥ 1 + change; pairs test: runs not blocked although "
+        "the median's ratio and interval met the rule (the Holm-corrected round-pairs test "
+        "said no).")
     return "\n".join(lines)
 
 
