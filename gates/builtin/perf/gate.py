@@ -12,8 +12,9 @@ distributions (`gates.builtin.perf.stats`) per endpoint and overall, and reports
 (`gates.builtin.perf.report`: findings, perf.json, the chart, the summary's table):
 
 - `latency-regression`: the branch is slower than the base at the median or at
-  p95 (the lower end of the ratio's 95 % interval above `median_regression` /
-  `p95_regression`, and the round pairs agree, Holm-corrected: see
+  p95 (`rule = "strict"`: the lower end of the ratio's 95 % interval above
+  `median_regression` / `p95_regression`; `"practical"`: the ratio above them and
+  the interval above ×1; either way the round pairs agree, Holm-corrected: see
   `gates.builtin.perf.stats`);
 - `p95-inconclusive` (info, does not block): an endpoint with too few requests for
   a p95 verdict, and the run length that would give it one. A run too small to
@@ -48,6 +49,7 @@ from gates.builtin.perf import harness, report, stats
 from gates.builtin.perf.report import BUDGET_KEYS
 from gates.builtin.perf.stats import Sample
 from gates.config import GateSection
+from gates.errors import ConfigError
 from gates.gate import BaseGate, GateContext, GateError
 from gates.model import GateResult, Status, Trend
 
@@ -69,6 +71,7 @@ class PerfSection(GateSection):
     max_duration: float
     median_regression: float
     p95_regression: float
+    rule: str
     p95_min_samples: int
     alpha: float
     min_delta_ms: float
@@ -101,6 +104,8 @@ class Perf(BaseGate[PerfSection]):
         "workers": 0,  # >0: Locust master + this many worker processes
         "median_regression": 0.2,  # the ratio's interval above 1 + this at p50 …
         "p95_regression": 0.2,  # … or at p95,
+        "rule": "strict",  # "strict": the interval above them; "practical": the ratio
+        #                    above them and the interval above ×1 (see stats.py)
         "alpha": 0.01,  # … the round pairs agreeing at this level (Holm),
         "min_delta_ms": 2.0,  # … and at least this many ms slower: a regression
         "min_samples": 30,  # fewer successful requests per target: median inconclusive
@@ -264,10 +269,12 @@ def _pin_group(pgid: int, cpus: list[int]) -> None:
 def rule(cfg: dict[str, Any]) -> stats.Rule:
     return stats.Rule(**{k: cfg[k] for k in (
         "median_regression", "p95_regression", "alpha", "min_delta_ms", "min_samples",
-        "p95_min_samples")})
+        "p95_min_samples", "rule")})
 
 
 def _check_config(cfg: dict[str, Any]) -> None:
+    if cfg["rule"] not in stats.RULES:
+        raise ConfigError(f'[gates.perf] rule = {cfg["rule"]!r}: use "strict" or "practical"')
     if cfg["rounds"] < 2 or cfg["rounds"] % 2:
         raise GateError("[gates.perf] rounds must be an even number ≥ 2")
     if cfg["median_regression"] <= 0 or cfg["p95_regression"] <= 0 or not 0 < cfg["alpha"] < 1:

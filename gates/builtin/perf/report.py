@@ -70,7 +70,8 @@ def perf_json(comps: dict[str, Comparison], flags: dict[str, bool], info: dict[s
         "locustfile_changed": changed, "cpus": info.get("cpus"),
         "config": config,
         "rule": {k: config[k] for k in ("median_regression", "p95_regression", "alpha",
-                                         "min_delta_ms", "min_samples", "p95_min_samples")},
+                                         "min_delta_ms", "min_samples", "p95_min_samples",
+                                         "rule")},
         "measured_seconds": round(sum(r["seconds"] for r in
                                       info["rounds"][info["warmup_rounds"]:]), 3),
         "overall": {**overall.to_json(), "regression": flags[OVERALL]},
@@ -241,9 +242,10 @@ def sections(comps: dict[str, Comparison], flags: dict[str, bool], changed: bool
                          f"({seconds:.0f} s of measured load; Locust "),
                    plain(info.get("locust", "?")),
                    plain("). Latencies of successful requests. An endpoint is slower when "
-                         "the lower end of the 95 % interval of its median or p95 ratio is "
-                         "above the threshold and the round pairs agree (p); inconclusive: "
-                         "too few requests for that statistic.")]),
+                         "its median or p95 ratio clears the threshold by the gate's rule "
+                         "(strict: the lower end of the 95 % interval above it; practical: "
+                         "the ratio above it and the interval above ×1) and the round pairs "
+                         "agree (p); inconclusive: too few requests for that statistic.")]),
         _table(comps, flags),
         Chart(CHART, "response times, base vs branch"),
     ]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gates.builtin.perf.gate import GATE
+from gates.errors import ConfigError
 from gates.gate import GateError
 from gates.model import Status
 from tests.conftest import GitRepo, demo_repo, gate_context, run_gate, run_gates
@@ -330,3 +331,14 @@ def test_a_time_budget_beyond_the_timeout_is_refused(tmp_path: Path) -> None:
             GateError, match=r"max_duration 280s \(\+ warm-up\) does not fit the gate's "
                              r"timeout of 300s"):
         GATE.run(ctx)
+
+
+def test_an_unknown_rule_is_a_config_error(tmp_path: Path) -> None:
+    repo = perf_repo(tmp_path, 'rule = "lenient"')
+    repo.branch("walnut/docs", {"NOTES.md": "# notes\n"})
+    with gate_context(repo, "walnut/docs", GATE) as ctx, pytest.raises(
+            ConfigError, match=r'rule = \'lenient\': use "strict" or "practical"'):
+        GATE.run(ctx)
+    res = run_gates("run", "--branch", "walnut/docs", "--gate", "perf", "--no-status",
+                    cwd=repo.path)
+    assert res.returncode == 2, res.stdout + res.stderr
