@@ -165,3 +165,22 @@ def test_a_suppressed_finding_never_blocks() -> None:
     assert policy.blocks(f, {"threshold": "low"})
     f.extra["suppressed"] = {"reason": "false positive", "expires": "2099-01-01"}
     assert not policy.blocks(f, {"threshold": "low", "block_on": "all"})
+
+
+def test_a_confidence_the_scale_does_not_know_is_taken_as_sure() -> None:
+    """A rule of someone else's that says "certain" or "HIGH" must not crash the policy
+    nor be let through: it blocks as a finding that said nothing would."""
+    for said in ("certain", "HIGH", ""):
+        f = sure(Severity.HIGH, None)
+        f.extra["confidence"] = said
+        assert policy.blocks(f, {"threshold": "medium", "block_confidence": "high"})
+
+
+def test_without_block_confidence_a_finding_of_any_confidence_blocks() -> None:
+    for said in ("low", "medium", "high"):
+        assert policy.blocks(sure(Severity.HIGH, said), {"threshold": "medium"})
+
+
+def test_a_failed_gate_without_findings_or_reason_says_failed() -> None:
+    bare = policy.judge(GateResult(gate="api", status=Status.FAIL), {})
+    assert policy.decide([bare]) == (False, ["api: failed"])
