@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import functools
 import hashlib
 import math
@@ -248,6 +249,9 @@ class Request:
     workspace: Workspace
     together: bool = False
     split: bool = False
+    # a big base side: the branch side it is for (scanned only if that side found
+    # something, see `both_sides`)
+    branch_side: Request | None = None
 
 
 _collecting: contextvars.ContextVar[list[Request] | None] = contextvars.ContextVar(
@@ -270,42 +274,70 @@ def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None]
     output): then every file is scanned, and stored under `salt()` unless it is None.
     `together`: the tool's findings in a file do not depend on the file's location,
     so both sides can share one invocation (see `scan_pairs`); `split`: the tool uses
-    one core, so its files are split across the cores. What the cache lacks on either
-    side is scanned at once, base and branch together.
-    stats: cache `hits` and `misses` (files), `files` / `base_files` (regular files on
-    each side)."""
+    one core, so its files are split across the cores.
+    The base's side, when it is small (`cheap`), is scanned at once with the branch's,
+    in the same invocation where the tool allows; a bigger one only after the branch's
+    side, and only the base's version of the files in which that found something: a
+    fingerprint holds its path (`baseline`), so only a finding of the same file can
+    make a branch's finding existing, and where the branch found nothing there is
+    nothing to call new or existing.
+    stats: cache `hits` and `misses` (files scanned), `files` / `base_files` (regular
+    files on each side)."""
     ws = ctx.workspace
     assert ws.subject.tree is not None
     branch_blobs = git.blob_ids(ws.repo, ws.subject.tree, files, regular=True) if files else {}
     base_blobs = git.blob_ids(ws.repo, ws.subject.base_commit, files, regular=True) \
         if branch_blobs else {}
     sizes = {"files": len(branch_blobs), "base_files": len(base_blobs)}
+    at_once = cheap(ws.repo, base_blobs)
     collected = _collecting.get()
     if collected is not None:
         if not isinstance(salt, str):
             raise GateError(f"{tool}: a collecting pass needs the cache key up front")
-        collected += [Request(tool, salt, branch_blobs, scan, ws, together, split),
-                      Request(tool, salt, base_blobs, scan, ws, together, split)]
+        ours = Request(tool, salt, branch_blobs, scan, ws, together, split)
+        collected += [ours, Request(tool, salt, base_blobs, scan, ws, together, split,
+                                    branch_side=None if at_once else ours)]
         return [], {"hits": 0, "misses": 0, **sizes}
     cache = Cache.for_repo(ws.repo)
-    pairs = list(dict.fromkeys([*branch_blobs.items(), *base_blobs.items()]))
+    first = [*branch_blobs.items(), *(base_blobs.items() if at_once else [])]
+    found, hits, misses = _scan_some(ws, cache, tool, salt, first, scan, together, split)
+    branch = [f for pair in branch_blobs.items() for f in found.get(pair, [])]
+    if branch and not at_once:
+        where = {f.path for f in branch}
+        rest = [pair for pair in base_blobs.items() if pair[0] in where and pair not in found]
+        more, more_hits, more_misses = _scan_some(ws, cache, tool, salt, rest, scan,
+                                                  together, split)
+        found, hits, misses = found | more, hits + more_hits, misses + more_misses
+    base = [f for pair in base_blobs.items() for f in found.get(pair, [])]
+    baseline.mark_new(branch, base)
+    return branch, {"hits": hits, "misses": misses, **sizes}
+
+
+def cheap(repo: Path, blobs: Mapping[str, str]) -> bool:
+    """Is the base's side of a scan small enough to scan at once with the branch's,
+    whatever the branch's side finds? Below one part (`PART_BYTES`) a tool's time is
+    mostly its start-up, which one invocation for both sides pays once."""
+    return sum(git.blob_sizes(repo, blobs.values()).values()) < PART_BYTES
+
+
+def _scan_some(ws: Workspace, cache: Cache, tool: str, salt: str | Callable[[], str | None],
+               pairs: Sequence[Pair], scan: Scan, together: bool, split: bool
+               ) -> tuple[dict[Pair, list[Finding]], int, int]:
+    """({pair: findings}, cache hits, files scanned): what the cache lacks of `pairs`
+    is scanned (`scan_pairs`) and stored under the salt (a function's, after the scan)."""
+    pairs = list(dict.fromkeys(pairs))
     known = {pair: [Finding.from_json(f) for f in found]
              for pair, found in lookup(cache, tool, salt, pairs).items()} \
         if isinstance(salt, str) else {}
     missing = [pair for pair in pairs if pair not in known]
-    fresh, _ = (scan_pairs(ws, tool, missing, scan, together=together, split=split)
-                if missing else ({}, 0))
+    if not missing:
+        return known, len(known), 0
+    fresh, _ = scan_pairs(ws, tool, missing, scan, together=together, split=split)
     key_salt = salt if isinstance(salt, str) else salt()
     if key_salt is not None:
         store(cache, tool, key_salt, {pair: [f.to_json() for f in found]
                                       for pair, found in fresh.items()})
-    found = {**known, **fresh}
-    branch = [f for pair in branch_blobs.items() for f in found.get(pair, [])]
-    base = [f for pair in base_blobs.items() for f in found.get(pair, [])]
-    baseline.mark_new(branch, base)
-    hits = sum(1 for pair in [*branch_blobs.items(), *base_blobs.items()] if pair in known)
-    return branch, {"hits": hits, "misses": len(branch_blobs) + len(base_blobs) - hits,
-                    **sizes}
+    return {**known, **fresh}, len(known), len(missing)
 
 
 # -- many branches -----------------------------------------------------------------------
@@ -334,8 +366,26 @@ class BatchStats:
 def run_batch(requests: list[Request], jobs: int = 2) -> BatchStats:
     """Fill the cache for every request at once: per (tool, salt), each distinct
     (path, blob) the cache lacks is scanned once, in one invocation per layer (one in
-    all for a tool that scans `together`)."""
+    all for a tool that scans `together`). The branches' sides and the small base
+    sides first; then each big base side whose branch side found something (see
+    `both_sides`)."""
     stats = BatchStats()
+    _fill([r for r in requests if r.branch_side is None], jobs, stats)
+    _fill([_where_found(r, r.branch_side) for r in requests if r.branch_side is not None],
+          jobs, stats)
+    return stats
+
+
+def _where_found(base: Request, branch: Request) -> Request:
+    """`base` for only the paths in which the cache's answer for `branch` found
+    something (or has no answer: its scan failed, and the judging run meets that)."""
+    known = lookup(Cache.for_repo(branch.workspace.repo), branch.tool, branch.salt,
+                   branch.blobs.items())
+    where = {p for p, b in branch.blobs.items() if known.get((p, b), True)}
+    return dataclasses.replace(base, blobs={p: b for p, b in base.blobs.items() if p in where})
+
+
+def _fill(requests: list[Request], jobs: int, stats: BatchStats) -> None:
     groups: dict[tuple[str, str], list[Request]] = {}
     for r in requests:
         groups.setdefault((r.tool, r.salt), []).append(r)
@@ -353,7 +403,6 @@ def run_batch(requests: list[Request], jobs: int = 2) -> BatchStats:
             calls.append(_batch_call(cache, tool, salt, missing, reqs[0], stats))
     if calls:
         in_parallel(calls, jobs=jobs)
-    return stats
 
 
 def _batch_call(cache: Cache, tool: str, salt: str, pairs: list[Pair], req: Request,

@@ -8,6 +8,7 @@ for every branch of `gates run --all`) are in tests/test_cache.py.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,27 +176,84 @@ BIG = "X = 1\n" + "# filler line of a big module\n" * 3000  # ~90 KB
 
 def test_a_big_scan_is_split_across_the_cores_and_judged_the_same(
         repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`split`: both sides of two big files (4 files, ~360 KB) in one folder, scanned by
-    one process per core, each a part of about the same size; the findings are those
-    of one scan of everything."""
+    """`split`: each side of two big files (~270 KB a side) scanned by one process per
+    core, each a part of about the same size; the findings are those of one scan of
+    everything. A big base side comes after the branch's (it found something here)."""
     repo.commit({"app/big.py": BIG + "# TODO: old\n", "app/huge.py": BIG * 2}, "big modules")
     repo.branch("walnut/big", {"app/big.py": BIG + "# TODO: old\n# TODO: new\n",
                                "app/huge.py": BIG * 2 + "# TODO: also new\n"})
     whole = Todo()
     expected, _ = both_sides(repo, "walnut/big", whole, together=True, salt="one")
-    assert len(whole.calls) == 1
+    assert [paths for _, paths, _ in whole.calls] == [["app/big.py", "app/huge.py"]] * 2
+    assert all(t.endswith("# TODO: new\n") for t in whole.calls[0][2][:1])  # branch first
     monkeypatch.setattr(scan, "cores", lambda: 2)
     parts = Todo()
     found, _ = both_sides(repo, "walnut/big", parts, together=True, split=True, salt="two")
     assert seen(found) == seen(expected)
     assert {("app/big.py", 3002, False), ("app/big.py", 3003, True)} <= set(seen(found))
-    # two parts, of 2 files each (the two huge ones apart), under the same folder
-    assert sorted(len(paths) for _, paths, _ in parts.calls) == [2, 2]
-    assert len({root for root, _, _ in parts.calls}) == 1
-    assert {p for _, paths, _ in parts.calls for p in paths} == {
-        "0/app/big.py", "0/app/huge.py", "1/app/big.py", "1/app/huge.py"}
-    assert all({p.split("/", 1)[1] for p in paths} == {"app/big.py", "app/huge.py"}
-               for _, paths, _ in parts.calls)
+    # per side two parts of one file each (the huge one apart), under the side's folder
+    assert [paths for _, paths, _ in parts.calls] and all(
+        len(paths) == 1 for _, paths, _ in parts.calls)
+    assert len(parts.calls) == 4 and len({root for root, _, _ in parts.calls}) == 2
+
+
+def test_a_big_base_side_is_not_scanned_when_the_branch_finds_nothing(repo: GitRepo) -> None:
+    """Nothing found on the branch's side: nothing to call new or existing, so the
+    base's version of a big file is never scanned (nor cached)."""
+    repo.commit({"app/big.py": BIG + "# TODO: old\n"}, "a big module with debt")
+    repo.branch("walnut/paid", {"app/big.py": BIG + "# the debt is paid\n"})
+    tool = Todo()
+    found, stats = both_sides(repo, "walnut/paid", tool)
+    assert found == [] and len(tool.calls) == 1
+    assert tool.calls[0][2] == [BIG + "# the debt is paid\n"]
+    assert stats == {"hits": 0, "misses": 1, "files": 1, "base_files": 1}
+    # a small base side is scanned at once with the branch's, in one call
+    repo.commit({"app/small.py": "X = 1\n"}, "a small module")
+    repo.branch("walnut/small", {"app/small.py": "X = 2\n"})
+    tool = Todo()
+    assert both_sides(repo, "walnut/small", tool, together=True)[0] == []
+    assert [paths for _, paths, _ in tool.calls] == [["0/app/small.py", "1/app/small.py"]]
+
+
+def test_only_the_base_version_of_a_big_file_with_a_finding_is_scanned(repo: GitRepo) -> None:
+    """A fingerprint holds its path: a branch's finding can only be existing by one of
+    the same file, so the base's side is scanned for those files only."""
+    repo.commit({"app/a.py": BIG + "# TODO: old debt\n", "app/b.py": BIG + "# TODO: b\n"},
+                "two big modules")
+    repo.branch("walnut/one", {"app/a.py": BIG + "# TODO: old debt\n# more\n",
+                               "app/b.py": BIG})
+    tool = Todo()
+    found, stats = both_sides(repo, "walnut/one", tool)
+    assert seen(found) == [("app/a.py", 3002, False)]
+    assert [paths for _, paths, _ in tool.calls] == [["app/a.py", "app/b.py"], ["app/a.py"]]
+    assert tool.calls[1][2] == [BIG + "# TODO: old debt\n"]
+    assert stats["misses"] == 3
+
+
+def test_many_branches_scan_a_big_base_side_only_for_a_branch_that_found_something(
+        repo: GitRepo) -> None:
+    """`gates run --all`'s batch: the branches' sides first, then the big base sides
+    of those that found something; judged from the cache, as one branch alone."""
+    repo.commit({"app/big.py": BIG + "# TODO: old\n", "app/other.py": BIG}, "big modules")
+    repo.branch("walnut/clean", {"app/big.py": BIG})
+    repo.branch("acacia/todo", {"app/other.py": BIG + "# TODO: new\n"})
+    tool = Todo()
+    requests: list[scan.Request] = []
+    with contextlib.ExitStack() as stack:  # the workspaces live until the batch is done
+        for branch in ("walnut/clean", "acacia/todo"):
+            ctx = stack.enter_context(gate_context(repo, branch, Tiny()))
+            with scan.collecting() as found:
+                scan.both_sides(ctx, "todo", "v1", ctx.changed, tool)
+            assert len(found) == 2
+            requests += found
+        stats = scan.run_batch(requests)
+    scanned = [text for _, _, texts in tool.calls for text in texts]
+    # both branch sides and acacia's base side (other.py as the base has it): not big.py's
+    assert sorted(scanned) == sorted([BIG, BIG + "# TODO: new\n", BIG])
+    assert stats.scanned == 3 and stats.failed == 0
+    again = Todo()
+    assert seen(both_sides(repo, "acacia/todo", again)[0]) == [("app/other.py", 3002, True)]
+    assert seen(both_sides(repo, "walnut/clean", again)[0]) == [] and again.calls == []
 
 
 def test_small_scans_stay_in_one_process(notes: GitRepo,

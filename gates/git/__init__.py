@@ -46,6 +46,7 @@ from gates.git.trees import (
     ShallowClone,
     added_lines,
     blob_ids,
+    blob_sizes,
     blobs,
     diff,
     export,
@@ -60,7 +61,7 @@ from gates.git.worktree import apply, commit_all, commit_files, files, init, swi
 
 __all__ = [
     "EMPTY_TREE", "GIT_TIMEOUT", "NOTES_IDENTITY", "ZERO", "Change", "GitError",
-    "MergeResult", "ShallowClone", "add_note", "added_lines", "apply", "blob_ids", "blobs", "branches",
+    "MergeResult", "ShallowClone", "add_note", "added_lines", "apply", "blob_ids", "blob_sizes", "blobs", "branches",
     "check_ref_name", "commit_all", "commit_files", "common_dir", "config_value",
     "diff", "export", "export_blobs", "fetch_ref", "files", "git", "git_path",
     "head_branch", "init", "is_ancestor", "merge_base", "merge_notes", "merge_tree",

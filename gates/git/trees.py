@@ -142,6 +142,20 @@ def show_file(repo: Path, tree: str, path: str, max_bytes: int = 1_000_000) -> s
     return git("cat-file", "blob", oid, cwd=repo).stdout
 
 
+def blob_sizes(repo: Path, oids: Iterable[str]) -> dict[str, int]:
+    """The size in bytes of many blobs, read by one `git cat-file --batch-check`."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return {}
+    raw = git("cat-file", "--batch-check", cwd=repo, input="\n".join(wanted).encode() + b"\n")
+    found = {}
+    for line in raw.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob":  # "<oid> missing" has two
+            found[parts[0]] = int(parts[2])
+    return found
+
+
 def blobs(repo: Path, oids: Iterable[str]) -> dict[str, str]:
     """The text of many blobs, read by one `git cat-file --batch`."""
     wanted = list(dict.fromkeys(oids))
