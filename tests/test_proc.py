@@ -238,6 +238,10 @@ def test_a_backgrounded_child_of_a_leader_that_exited_is_killed(tmp_path: Path) 
     child = int(p.stdout.readline())
     try:
         p.wait(timeout=30)
+        # the boundary, whatever the scheduler did: a member started in the very tick
+        # the record holds is a member
+        fields = proc._stat(child)
+        assert fields is not None and child in proc._members(p.pid, proc._started(fields))
         assert proc.kill_recorded(tmp_path) == 1
         wait_gone(child)
     finally:
