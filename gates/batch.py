@@ -61,7 +61,7 @@ def prefetch(repo: Path, cfg: Config, registry: Registry, branches: Sequence[str
                     requests += _collect(gate, section, ws, cfg, scratch)
             return scan.run_batch(requests, jobs=jobs)
     except BaseException:
-        proc.kill_all()
+        proc.shut_down()
         raise
 
 
@@ -115,5 +115,5 @@ def warm(repo: Path, cfg: Config, registry: Registry, *, since: str | None = Non
             stats.failed += len(failed)
             return stats
     except BaseException:
-        proc.kill_all()
+        proc.shut_down()
         raise

@@ -208,16 +208,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gates: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as e:  # a folder we must write to is not writable, a disk is full …
-        proc.kill_all()
+        proc.shut_down()
         where = f": {e.filename}" if e.filename else ""
         print(f"gates: error: cannot write{where}: {e.strerror or e}", file=sys.stderr)
         return EXIT_INTERNAL
     except KeyboardInterrupt:
-        proc.kill_all()
+        proc.shut_down()
         print("gates: interrupted; every process it started was stopped", file=sys.stderr)
         return 130
     except Exception as e:  # fail closed: never a pass, one line, details on request
-        proc.kill_all()
+        proc.shut_down()
         print(f"gates: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         if os.environ.get("GATES_DEBUG"):
             traceback.print_exc()

@@ -42,10 +42,15 @@ _records: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
 _live: dict[int, tuple[subprocess.Popen[bytes], str, Path | None]] = {}
 GROUPS = ".groups"
 _lock = threading.Lock()
+_stopping = threading.Event()  # set by shut_down(): no process starts after it
 
 
 class ToolMissing(Exception):
     """The program to run is not installed."""
+
+
+class Stopping(Exception):
+    """The run is being stopped (Ctrl-C, SIGTERM, a fatal error): no process starts."""
 
 
 class Timeout(Exception):
@@ -143,7 +148,11 @@ def spawn(
     stderr: Stream = subprocess.PIPE,
     stdin: Stream = subprocess.DEVNULL,
 ) -> subprocess.Popen[bytes]:
-    """Start a long-running child in its own process group; `stop()` it later."""
+    """Start a long-running child in its own process group; `stop()` it later.
+    Raises Stopping once `shut_down()` was called (a gate's thread that goes on after
+    the run was interrupted starts nothing the run would leave behind)."""
+    if _stopping.is_set():
+        raise Stopping(f"not starting {Path(cmd[0]).name}: the run is stopping")
     argv = resolve(cmd, env)
     p = subprocess.Popen(
         argv,
@@ -160,7 +169,12 @@ def spawn(
         stop(p, grace=0.5)
         raise
     with _lock:
-        _live[p.pid] = (p, _owner.get(), record)
+        late = _stopping.is_set()  # shut_down() came while it started: it missed this one
+        if not late:
+            _live[p.pid] = (p, _owner.get(), record)
+    if late:
+        stop(p, grace=0.5)
+        raise Stopping(f"{Path(cmd[0]).name} stopped: the run is stopping")
     return p
 
 
@@ -328,6 +342,14 @@ def kill_all() -> None:
         victims = [p for p, _, _ in _live.values()]
     for p in victims:
         stop(p, grace=1.0)
+
+
+def shut_down() -> None:
+    """The end of this process's runs: every live group killed, and no process starts
+    from now on (`spawn` raises Stopping), whatever thread asks."""
+    with _lock:
+        _stopping.set()
+    kill_all()
 
 
 def live_pids() -> list[int]:

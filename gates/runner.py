@@ -372,7 +372,7 @@ def _pool(contexts: list[tuple[Gate, GateContext]], jobs: int, progress: Progres
                 if not any(t.is_alive() for t in threads) and len(done) < len(contexts):
                     break  # every worker gone: nothing more will finish
     except BaseException:
-        proc.kill_all()
+        proc.shut_down()
         raise
     for _, ctx in contexts:
         if ctx.name not in done:

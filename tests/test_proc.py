@@ -4,6 +4,7 @@ import contextlib
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gates import proc
-from tests.conftest import process_gone, wait_gone, wait_until
+from tests.conftest import gates_env, process_gone, wait_gone, wait_until
 
 
 def test_run_captures_output(tmp_path: Path) -> None:
@@ -327,3 +328,23 @@ def test_a_process_that_left_the_recorded_group_is_not_counted(tmp_path: Path) -
         with contextlib.suppress(ProcessLookupError):
             os.kill(child, signal.SIGKILL)
         proc.stop(p)
+
+
+def test_nothing_starts_after_shut_down(tmp_path: Path) -> None:
+    """After Ctrl-C (or a fatal error) the run shuts down: every live group is killed,
+    and a gate's thread that goes on starts nothing the run would leave behind."""
+    code = ("import sys; from gates import proc\n"
+            "env = proc.scrubbed_env()\n"
+            "p = proc.spawn([sys.executable, '-c', 'import time; time.sleep(60)'], cwd='.',"
+            " env=env)\n"
+            "proc.shut_down()\n"
+            "print('killed' if p.poll() is not None else 'alive')\n"
+            "try:\n"
+            "    proc.run([sys.executable, '-c', 'print(1)'], cwd='.', timeout=30, env=env)\n"
+            "except proc.Stopping as e:\n"
+            "    print(e)\n")
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60, env=gates_env())
+    lines = res.stdout.splitlines()
+    assert lines[0] == "killed" and lines[1].endswith(": the run is stopping"), res.stderr
+    assert lines[1].startswith("not starting python"), lines

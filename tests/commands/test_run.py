@@ -340,8 +340,8 @@ def test_ctrl_c_kills_children_and_cleans_up(repo: GitRepo, tmp_path: Path) -> N
     wait_until(lambda: _alive_with(marker) or p.poll() is not None)
     assert _alive_with(marker), "the slow gate never started"
     p.send_signal(2)  # SIGINT, as Ctrl-C
-    _, err = p.communicate()
-    assert p.returncode == 130, err
+    out, err = p.communicate()
+    assert p.returncode == 130, out + err
     wait_until(lambda: _alive_with(marker) == [])
     assert list(runs_dir(repo.path).iterdir()) == []
 
