@@ -26,9 +26,9 @@ judged, each on its own (`judge`): the median (what most users wait) and p95
   (endpoint, statistic) judged: many endpoints must not mean many chances for noise.
 
 A statistic needs enough requests to be judged at all: `min_samples` per side for
-the median, `p95_min_samples` for p95 (400 by default: 20 requests above the p95
+the median, `p95_min_samples` for p95 (300 by default: 15 requests above the p95
 on each side, where a distribution-free 95 % interval of the p95 spans about
-p93–p97; with 110 requests it spans p91–p99 and rests on five or six requests).
+p92–p97; with 110 requests it spans p91–p99 and rests on five or six requests).
 Fewer is `inconclusive`, never a silent pass: the gate reports it and says how
 much longer a run would make it conclusive.
 
@@ -414,7 +414,7 @@ class Rule:
     alpha: float = 0.01
     min_delta_ms: float = 2.0
     min_samples: int = 30
-    p95_min_samples: int = 400
+    p95_min_samples: int = 300  # the gate's default (gates.builtin.perf.gate)
     rule: str = "strict"  # one of RULES
 
     def threshold(self, stat: str) -> float:
