@@ -202,6 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("--jobs must be 0 or more")
     module = importlib.import_module(f"gates.commands.{args.func}")
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # started with Ctrl-C ignored (a background job of a script): ignore it still,
+        # but through a handler, so that what gates starts (in sessions of its own, out
+        # of the terminal's reach) gets the default back at exec; a test runner or a
+        # server that stops itself with SIGINT hangs when it is ignored
+        signal.signal(signal.SIGINT, _ignore)
     try:
         return int(module.main(args))
     except UserError as e:  # bad arguments, config, branch …: one line, exit 2
@@ -228,3 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """SIGINT, for a gates that was started with it ignored."""

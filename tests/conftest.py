@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,11 @@ import pytest
 from gates.builtin.e2e.browser import BrowserMissing, Chromium, find_chromium
 from gates.gate import GateContext
 from gates.model import GateResult
+
+# A suite started as a background job of a script (`cmd &` in a non-interactive shell)
+# inherits SIGINT ignored, and so would every `gates` it starts: the tests of Ctrl-C
+# are about a terminal's, so the suite and its children get Python's own handler back.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -346,6 +346,44 @@ def test_ctrl_c_kills_children_and_cleans_up(repo: GitRepo, tmp_path: Path) -> N
     assert list(runs_dir(repo.path).iterdir()) == []
 
 
+SIGINT_GATE = """
+import sys
+from gates.model import GateResult, Status
+
+class Probe:
+    name = "probe"
+    needs_app = False
+    defaults = {}
+    def applies(self, ctx):
+        return True
+    def run(self, ctx):
+        code = "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"
+        res = ctx.run([sys.executable, "-c", code], timeout=60)
+        ignored = res.stdout.strip() == "True"
+        return GateResult(gate=self.name, status=Status.FAIL if ignored else Status.PASS,
+                          reason="SIGINT ignored in the child" if ignored else "")
+
+GATE = Probe()
+"""
+
+
+def test_a_run_started_with_ctrl_c_ignored_gives_its_children_the_default(
+        repo: GitRepo, tmp_path: Path) -> None:
+    """A background job of a script starts with SIGINT ignored; gates keeps ignoring
+    it, but what it starts (in sessions of its own) gets the default back: a server or
+    test runner that stops itself with SIGINT hangs when it is ignored."""
+    site = plugin_path(tmp_path, "probe", SIGINT_GATE)
+    repo.branch("walnut/p", {"app/p.py": "P = 1\n"})
+    launch = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+              "os.execv(sys.executable, [sys.executable, '-m', 'gates', 'run', '--branch', "
+              "'walnut/p', '--gate', 'probe', '--no-status'])")
+    res = subprocess.run([sys.executable, "-c", launch], cwd=repo.path, capture_output=True,
+                         text=True, timeout=120, env=gates_env(plugin_env(site)))
+    probe = {g["gate"]: g for g in verdict_of(repo, "walnut/p")["gates"]}["probe"]
+    assert probe["status"] == "pass", probe
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
 def test_concurrent_runs_lose_nothing(repo: GitRepo) -> None:
     (repo.path / "CLUSTER_STATUS.md").write_text(HUMAN_STATUS, encoding="utf-8")
     names = [f"walnut/f{i}" for i in range(4)]
