@@ -195,7 +195,7 @@ class Perf(BaseGate[PerfSection]):
         if info.get("stopped_early"):
             raise GateError(f"the load test stopped early: {info['stopped_early']}")
         comps = stats.compare(samples, rounds)
-        flags = stats.judge(comps, rule(cfg))
+        flags = stats.judge(comps, stats.Rule.from_config(cfg))
         overall = comps[stats.OVERALL].shifts["p95"]
         if overall.verdict == stats.INCONCLUSIVE and not any(flags.values()):
             # a slower median is a verdict of its own; without one, a run that cannot
@@ -264,12 +264,6 @@ def _pin_group(pgid: int, cpus: list[int]) -> None:
             for task in (entry / "task").iterdir():
                 with contextlib.suppress(OSError):
                     os.sched_setaffinity(int(task.name), cpus)
-
-
-def rule(cfg: dict[str, Any]) -> stats.Rule:
-    return stats.Rule(**{k: cfg[k] for k in (
-        "median_regression", "p95_regression", "alpha", "min_delta_ms", "min_samples",
-        "p95_min_samples", "rule")})
 
 
 def _check_config(cfg: dict[str, Any]) -> None:

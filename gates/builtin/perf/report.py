@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -69,9 +70,7 @@ def perf_json(comps: dict[str, Comparison], flags: dict[str, bool], info: dict[s
         "rounds": info["rounds"], "warmup_rounds": info["warmup_rounds"],
         "locustfile_changed": changed, "cpus": info.get("cpus"),
         "config": config,
-        "rule": {k: config[k] for k in ("median_regression", "p95_regression", "alpha",
-                                         "min_delta_ms", "min_samples", "p95_min_samples",
-                                         "rule")},
+        "rule": asdict(stats.Rule.from_config(config)),
         "measured_seconds": round(sum(r["seconds"] for r in
                                       info["rounds"][info["warmup_rounds"]:]), 3),
         "overall": {**overall.to_json(), "regression": flags[OVERALL]},

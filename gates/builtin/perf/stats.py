@@ -43,8 +43,8 @@ import csv
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -416,6 +416,11 @@ class Rule:
     min_samples: int = 30
     p95_min_samples: int = 300  # the gate's default (gates.builtin.perf.gate)
     rule: str = "strict"  # one of RULES
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> Rule:
+        """The rule a [gates.perf] section (or perf.json's `config`) sets."""
+        return cls(**{f.name: cfg[f.name] for f in fields(cls)})
 
     def threshold(self, stat: str) -> float:
         return self.median_regression if stat == "p50" else self.p95_regression
