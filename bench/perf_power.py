@@ -33,8 +33,9 @@ over intended at run − 1: 100 % when the step adds exactly itself to the media
 per rule, the runs blocked on the changed endpoint, and among the runs whose
 measured shift was at least the change, how many were blocked; for the no-op, the
 false blocks (a block on any endpoint, or by a budget). Every run is appended to
-`--results` (JSON lines), and a rerun resumes (it runs only what is missing);
-`--report-only` prints what is there.
+`--results` (JSON lines) with the comparisons the gate judged, and a rerun resumes
+(it runs only what is missing); `--report-only` prints what is there, judged again
+by this tree's statistics (a changed rule is weighed on the same runs).
 
 Usage:
     python bench/perf_power.py [--n-noop 20] [--n-sleep 10,5,5] [--n-cpu 3,3,3]
@@ -147,6 +148,8 @@ def judge(repo: Path, branch: str, env: dict[str, str]) -> dict[str, Any]:
                         (ep.get("branch") or {}).get("count", 0)),
         "measured_seconds": report.get("measured_seconds"),
         "gate_rule": gate_rule, "rules": rules,
+        # what `judge` reads, so that a later rule or default can judge these runs again
+        "report": {k: report[k] for k in ("rule", "overall", "endpoints")},
         # a block the rules did not make (a budget of the branch): counts against both
         "other_block": res.returncode == 1 and not rules[gate_rule]["flagged"],
     })
@@ -239,9 +242,15 @@ def main() -> int:
     args = ap.parse_args()
 
     def rows() -> list[dict[str, Any]]:
+        """The runs so far, judged again by this tree's statistics where the run kept
+        its comparisons (the gate's rule as it was configured, both rules)."""
         if not args.results.is_file():
             return []
-        return [json.loads(x) for x in args.results.read_text().splitlines() if x.strip()]
+        out = [json.loads(x) for x in args.results.read_text().splitlines() if x.strip()]
+        for r in out:
+            if "report" in r:
+                r["rules"] = verdicts(r["report"])
+        return out
 
     if args.report_only:
         print(table(rows()))

@@ -107,7 +107,7 @@ class Perf(BaseGate[PerfSection]):
         "rule": "strict",  # "strict": the interval above them; "practical": the ratio
         #                    above them and the interval above ×1 (see stats.py)
         "alpha": 0.01,  # … the round pairs agreeing at this level (Holm),
-        "min_delta_ms": 2.0,  # … and at least this many ms slower: a regression
+        "min_delta_ms": 0.5,  # … and at least this many ms slower: a regression
         "min_samples": 30,  # fewer successful requests per target: median inconclusive
         "p95_min_samples": 300,  # … p95 inconclusive (15 requests above the p95)
         "p95_ms": 0.0,  # budgets of the branch, overall (0: none)

@@ -15,8 +15,10 @@ judged, each on its own (`judge`): the median (what most users wait) and p95
   about half the time);
   "practical": the ratio itself is at least the bar and the interval's lower end
   is above ×1 (the shift is real and its best estimate is practically relevant);
-  and the statistic is at least `min_delta_ms` slower (sub-millisecond wobble is
-  not a finding);
+  and the statistic is at least `min_delta_ms` slower (0.5 ms by default: on an
+  endpoint answering in a fraction of a millisecond, 20 % is below what a load
+  generator's clock and the event loop resolve, and no user waits for it; 20 % of
+  a 4 ms endpoint, 0.8 ms, is a finding);
 - the paired rounds agree: a one-sided paired t-test over the round pairs, on the
   log ratio of the branch's to the base's round median (round p95 for the
   tail), says the branch is slower with p < `alpha`. Requests of one round share
@@ -412,7 +414,7 @@ class Rule:
     median_regression: float = 0.2
     p95_regression: float = 0.2
     alpha: float = 0.01
-    min_delta_ms: float = 2.0
+    min_delta_ms: float = 0.5  # the gate's default (gates.builtin.perf.gate)
     min_samples: int = 30
     p95_min_samples: int = 300  # the gate's default (gates.builtin.perf.gate)
     rule: str = "strict"  # one of RULES
