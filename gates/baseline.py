@@ -30,7 +30,12 @@ def _line_text(root: Path, path: str | None, line: int | None, cache: dict[str, 
         except OSError:
             cache[path] = []
     lines = cache[path]
-    return " ".join(lines[line - 1].split()) if 0 < line <= len(lines) else ""
+    return folded(lines[line - 1]) if 0 < line <= len(lines) else ""
+
+
+def folded(text: str) -> str:
+    """A source line as a fingerprint holds it: white space folded."""
+    return " ".join(text.split())
 
 
 def fingerprint(findings: Iterable[Finding], root: Path) -> list[Finding]:

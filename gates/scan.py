@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from gates import baseline, git, proc
+from gates import baseline, git, line_delta, proc
 from gates.cache import Cache, Pair, key, lookup, store
 from gates.gate import GateContext, GateError, Workspace
 from gates.model import Finding
@@ -214,7 +214,10 @@ def _one_call(ws: Workspace, tool: str, batch: list[dict[str, str]], scan: Scan,
         nested = len(batch) > 1
         where = {f"{i}/{p}" if nested else p: (i, p, b)
                  for i, layer in enumerate(batch) for p, b in layer.items()}
-        git.export_blobs(ws.repo, {name: b for name, (_, _, b) in where.items()}, root)
+        git.export_blobs(ws.repo, {name: b for name, (_, _, b) in where.items()
+                                   if not line_delta.is_id(b)}, root)
+        line_delta.write(ws.repo, {name: b for name, (_, _, b) in where.items()
+                                   if line_delta.is_id(b)}, root, ws.scratch)
         present = regular_files(root, list(where))
         found = ((in_parts(scan, root, present) if split else scan(root, present))
                  if present else [])
@@ -264,7 +267,8 @@ def is_collecting() -> bool:
 
 
 def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None],
-               files: list[str], scan: Scan, *, together: bool = False, split: bool = False
+               files: list[str], scan: Scan, *, together: bool = False, split: bool = False,
+               by_line: Callable[[str], bool] | None = None
                ) -> tuple[list[Finding], dict[str, int]]:
     """(branch findings with `new` set, stats). `scan(root, paths)` runs the tool once
     over `paths` under `root` and returns findings with paths relative to root; it
@@ -281,6 +285,13 @@ def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None]
     fingerprint holds its path (`baseline`), so only a finding of the same file can
     make a branch's finding existing, and where the branch found nothing there is
     nothing to call new or existing.
+    `by_line(path)`: the tool judges each line of that file alone (its findings on a
+    line depend on the line and the file's name only; a tool may still report a
+    value once per file, at its first line). With a big base side, such a changed
+    file is first read as the lines its base lacks (gates.line_delta): where those
+    hold nothing, the file has nothing new, and neither its whole text nor its base
+    is scanned (what the base already has in it is not reported); where they hold a
+    finding, the whole file and its base are scanned and judged as any other.
     stats: cache `hits` and `misses` (files scanned), `files` / `base_files` (regular
     files on each side)."""
     ws = ctx.workspace
@@ -290,24 +301,38 @@ def both_sides(ctx: GateContext, tool: str, salt: str | Callable[[], str | None]
         if branch_blobs else {}
     sizes = {"files": len(branch_blobs), "base_files": len(base_blobs)}
     at_once = cheap(ws.repo, base_blobs)
+    # by-line files of a big base side: first the lines the base lacks; the whole file
+    # (with its base) only where those hold a finding
+    units = {p: line_delta.id_of(b, base_blobs[p]) for p, b in branch_blobs.items()
+             if by_line is not None and not at_once and p in base_blobs
+             and base_blobs[p] != b and by_line(p)}
+    side = {**branch_blobs, **units}
+    whole = {p: branch_blobs[p] for p in units}
     collected = _collecting.get()
     if collected is not None:
         if not isinstance(salt, str):
             raise GateError(f"{tool}: a collecting pass needs the cache key up front")
-        ours = Request(tool, salt, branch_blobs, scan, ws, together, split)
+        ours = Request(tool, salt, side, scan, ws, together, split)
+        later = None if at_once else ours
         collected += [ours, Request(tool, salt, base_blobs, scan, ws, together, split,
-                                    branch_side=None if at_once else ours)]
+                                    branch_side=later)]
+        if whole:
+            collected.append(Request(tool, salt, whole, scan, ws, together, split,
+                                     branch_side=ours))
         return [], {"hits": 0, "misses": 0, **sizes}
     cache = Cache.for_repo(ws.repo)
-    first = [*branch_blobs.items(), *(base_blobs.items() if at_once else [])]
+    first = [*side.items(), *(base_blobs.items() if at_once else [])]
     found, hits, misses = _scan_some(ws, cache, tool, salt, first, scan, together, split)
-    branch = [f for pair in branch_blobs.items() for f in found.get(pair, [])]
+    branch = [f for pair in side.items() for f in found.get(pair, [])]
     if branch and not at_once:
         where = {f.path for f in branch}
-        rest = [pair for pair in base_blobs.items() if pair[0] in where and pair not in found]
+        side = {**side, **{p: b for p, b in whole.items() if p in where}}
+        rest = [pair for pair in [*base_blobs.items(), *side.items()]
+                if pair[0] in where and pair not in found]
         more, more_hits, more_misses = _scan_some(ws, cache, tool, salt, rest, scan,
                                                   together, split)
         found, hits, misses = found | more, hits + more_hits, misses + more_misses
+        branch = [f for pair in side.items() for f in found.get(pair, [])]
     base = [f for pair in base_blobs.items() for f in found.get(pair, [])]
     baseline.mark_new(branch, base)
     return branch, {"hits": hits, "misses": misses, **sizes}

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from gates import scan
+from gates import line_delta, scan
 from gates.gate import GateContext, GateError
 from gates.model import Finding, GateResult, Status
 from tests.conftest import GitRepo, gate_context
@@ -67,11 +67,12 @@ def notes(repo: GitRepo) -> GitRepo:
 
 def both_sides(repo: GitRepo, branch: str, tool: Todo | Callable[..., list[Finding]], *,
                salt: str = "v1", together: bool = False, split: bool = False,
-               files: list[str] | None = None) -> tuple[list[Finding], dict[str, Any]]:
+               files: list[str] | None = None, by_line: Callable[[str], bool] | None = None
+               ) -> tuple[list[Finding], dict[str, Any]]:
     """`scan.both_sides` as a gate calls it: on the files the branch changed."""
     with gate_context(repo, branch, Tiny()) as ctx:
         return scan.both_sides(ctx, "todo", salt, ctx.changed if files is None else files,
-                               tool, together=together, split=split)
+                               tool, together=together, split=split, by_line=by_line)
 
 
 def seen(findings: list[Finding]) -> list[tuple[str | None, int | None, bool]]:
@@ -254,6 +255,64 @@ def test_many_branches_scan_a_big_base_side_only_for_a_branch_that_found_somethi
     again = Todo()
     assert seen(both_sides(repo, "acacia/todo", again)[0]) == [("app/other.py", 3002, True)]
     assert seen(both_sides(repo, "walnut/clean", again)[0]) == [] and again.calls == []
+
+
+def py(path: str) -> bool:
+    return path.endswith(".py")
+
+
+def test_a_line_by_line_tool_reads_only_the_lines_a_big_base_lacks(repo: GitRepo) -> None:
+    """`by_line`: the branch's side of a big changed file is first the lines its base
+    lacks, in place (numbers kept). Nothing there: nothing new, and neither the whole
+    file nor its base is scanned. A finding there: both whole sides, judged as ever."""
+    repo.commit({"app/big.py": BIG + "# TODO: old\n", "app/notes.txt": BIG + "# TODO: t\n"},
+                "big modules with debt")
+    repo.branch("walnut/work", {"app/big.py": "# TODO: old\n" + BIG + "# TODO: new\n",
+                                "app/notes.txt": BIG + "# TODO: t\n# x\n"})
+    tool = Todo()
+    found, stats = both_sides(repo, "walnut/work", tool, by_line=py)
+    # the lines big.py adds hold a TODO: both its whole sides judge it, as without by_line
+    assert seen(found) == seen(both_sides(repo, "walnut/work", Todo(), salt="v2")[0]) == [
+        ("app/big.py", 1, False), ("app/big.py", 3003, True), ("app/notes.txt", 3002, False)]
+    first = tool.calls[0][2][0].splitlines()
+    assert len(first) == 3003 and first[-1] == "# TODO: new"
+    assert set(first[:-1]) == {line_delta.FILLER}
+    assert stats["misses"] == 5  # lines added, notes.txt, then both whole sides of each
+
+    repo.branch("acacia/quiet", {"app/big.py": BIG.replace("X = 1", "X = 2") + "# TODO: old\n"})
+    tool = Todo()
+    found, stats = both_sides(repo, "acacia/quiet", tool, by_line=py)
+    # the old TODO is not reported: nothing the branch adds holds a finding
+    assert found == [] and len(tool.calls) == 1
+    lines = tool.calls[0][2][0].splitlines()
+    assert lines[0] == "X = 2" and set(lines[1:]) == {line_delta.FILLER}
+    assert stats == {"hits": 0, "misses": 1, "files": 1, "base_files": 1}
+    # judged whole, the same branch has nothing new either
+    assert [f for f in both_sides(repo, "acacia/quiet", Todo(), salt="v2")[0] if f.new] == []
+
+
+def test_many_branches_batch_the_lines_added_units(repo: GitRepo) -> None:
+    repo.commit({"app/big.py": BIG + "# TODO: old\n"}, "a big module with debt")
+    repo.branch("walnut/a", {"app/big.py": BIG + "# TODO: old\n# TODO: a\n"})
+    repo.branch("acacia/b", {"app/big.py": BIG + "# TODO: old\n# b\n"})
+    tool = Todo()
+    requests: list[scan.Request] = []
+    with contextlib.ExitStack() as stack:
+        for branch in ("walnut/a", "acacia/b"):
+            ctx = stack.enter_context(gate_context(repo, branch, Tiny()))
+            with scan.collecting() as found:
+                scan.both_sides(ctx, "todo", "v1", ctx.changed, tool, by_line=py)
+            requests += found
+        stats = scan.run_batch(requests)
+    # the lines each branch adds; then walnut's whole file and its base, for its TODO
+    assert stats.scanned == 4 and stats.failed == 0
+    texts = sorted(text for _, _, ts in tool.calls for text in ts)
+    assert texts == sorted([BIG + "# TODO: old\n", BIG + "# TODO: old\n# TODO: a\n",
+                            "-\n" * 3002 + "# TODO: a\n", "-\n" * 3002 + "# b\n"])
+    again = Todo()
+    assert seen(both_sides(repo, "walnut/a", again, by_line=py)[0]) == [
+        ("app/big.py", 3002, False), ("app/big.py", 3003, True)]
+    assert seen(both_sides(repo, "acacia/b", again, by_line=py)[0]) == [] and again.calls == []
 
 
 def test_small_scans_stay_in_one_process(notes: GitRepo,

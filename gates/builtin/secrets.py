@@ -74,6 +74,17 @@ class LabelledCredentialDetector(RegexBasedDetector):
 '''
 
 
+# source files that detect-secrets reads line by line, each line alone: a type of its
+# own (not "other", which it also tries to parse as an INI file when nothing is found,
+# nor YAML or a config format, which it parses); its context filters (the inline
+# allowlist, verification) are off here
+LINE_BY_LINE = {".py", ".pyi", ".js", ".go", ".java", ".php", ".swift", ".cs", ".c", ".cpp"}
+
+
+def reads_lines_alone(path: str) -> bool:
+    return posixpath.splitext(path)[1] in LINE_BY_LINE
+
+
 def slug(secret_type: str) -> str:
     """'Stripe Live Key' -> 'stripe-live-key'."""
     return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-") or "secret"
@@ -221,7 +232,8 @@ class Secrets(BaseGate[SecretsSection]):
         files = sorted(set(ctx.changed) | set(coordination))
         findings, stats = scan.both_sides(
             ctx, "detect-secrets", salt, files,
-            lambda root, paths: self._scan(ctx, args, root, paths), together=True)
+            lambda root, paths: self._scan(ctx, args, root, paths), together=True,
+            by_line=reads_lines_alone)
         # secret-bearing file names: new unless the base has the same path
         patterns, allowed = self.section(ctx)["files"], self.section(ctx)["allowed_files"]
         ws = ctx.workspace

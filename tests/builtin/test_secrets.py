@@ -188,3 +188,37 @@ def test_a_labelled_credential_in_markdown_is_found_without_its_value(tmp_path: 
             assert MARKDOWN_KEY not in p.read_text(encoding="utf-8", errors="replace"), p
     report = r.path / verdict["report_dir"] / "verdict.json"
     assert sha1(MARKDOWN_KEY) in report.read_text(encoding="utf-8")  # the hash, to rotate it
+
+
+def test_a_big_module_is_read_as_the_lines_its_base_lacks_with_the_same_new_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past one scan part, a changed source file is first read as the lines its base
+    lacks (gates.line_delta): nothing there, nothing new; a key there, both whole
+    sides judge it. detect-secrets reports a value once per file, at its first line:
+    a second copy of the base's key is not new."""
+    from gates import scan
+
+    body = "".join(f"def handler_{i}(request):\n    return render(request, 'page_{i}.html')\n\n"
+                   for i in range(900))  # ~60 KB of ordinary code
+    r = GitRepo(tmp_path / "repo")
+    old = f'AWS = "{AWS_KEY}"\n'
+    r.commit({"app/views.py": old + body}, "init")
+    edited = old + body.replace("page_7.html", "page_seven.html")
+    r.branch("ironwood/keys", {"app/views.py": edited + f'STRIPE = "{STRIPE_LIVE}"\n'}, "keys")
+    r.branch("walnut/copy", {"app/views.py": edited + old}, "the old key once more")
+    r.branch("acacia/code", {"app/views.py": edited}, "code only")
+    last = body.count("\n") + 1
+
+    def judged(branch: str) -> list[tuple[str, int | None, bool]]:
+        return sorted((f.rule, f.line, f.new) for f in run_gate(r, branch, GATE).findings)
+
+    by_line = {b: judged(b) for b in ("ironwood/keys", "walnut/copy", "acacia/code")}
+    monkeypatch.setattr(scan, "PART_BYTES", 10**9)  # every base side is "small": both whole
+    whole = {b: judged(b) for b in by_line}
+    assert whole == {
+        "ironwood/keys": [("aws-access-key", 1, False), ("stripe-live-key", last + 1, True)],
+        "walnut/copy": [("aws-access-key", 1, False)],
+        "acacia/code": [("aws-access-key", 1, False)]}
+    # where the lines added hold a key, the same verdict and findings; where they hold
+    # none, nothing (the base's own key is not reported)
+    assert by_line == {**whole, "acacia/code": []}
