@@ -18,7 +18,9 @@ the source line holds a secret (never show it as an excerpt). Private keys and l
 critical, everything else high. A file whose *name* says it holds secrets
 (`.env`, `*.pem`, `id_rsa`, …) is a finding of its own: `secret-file-committed`.
 The base's version of the same files is scanned too; what the base already has
-is existing debt.
+is existing debt. A big changed source file (`LINE_BY_LINE`: detect-secrets reads
+it one line at a time) is first read as the lines its base lacks (gates.scan's
+`by_line`, gates.line_delta), and both whole sides only where those hold a secret.
 """
 
 from __future__ import annotations
