@@ -12,9 +12,9 @@ distributions (`gates.builtin.perf.stats`) per endpoint and overall, and reports
 (`gates.builtin.perf.report`: findings, perf.json, the chart, the summary's table):
 
 - `latency-regression`: the branch is slower than the base at the median or at
-  p95 (`rule = "strict"`: the lower end of the ratio's 95 % interval above
-  `median_regression` / `p95_regression`; `"practical"`: the ratio above them and
-  the interval above ×1; either way the round pairs agree, Holm-corrected: see
+  p95 (`rule = "practical"`, the default: the ratio above `median_regression` /
+  `p95_regression` and the ratio's 95 % interval above ×1; `"strict"`: the
+  interval's lower end above them; either way the round pairs agree, Holm-corrected: see
   `gates.builtin.perf.stats`);
 - `p95-inconclusive` (info, does not block): an endpoint with too few requests for
   a p95 verdict, and the run length that would give it one. A run too small to
@@ -104,8 +104,8 @@ class Perf(BaseGate[PerfSection]):
         "workers": 0,  # >0: Locust master + this many worker processes
         "median_regression": 0.2,  # the ratio's interval above 1 + this at p50 …
         "p95_regression": 0.2,  # … or at p95,
-        "rule": "strict",  # "strict": the interval above them; "practical": the ratio
-        #                    above them and the interval above ×1 (see stats.py)
+        "rule": "practical",  # the ratio above them and the interval above ×1;
+        #                       "strict": the interval above them (see stats.py)
         "alpha": 0.01,  # … the round pairs agreeing at this level (Holm),
         "min_delta_ms": 0.5,  # … and at least this many ms slower: a regression
         "min_samples": 30,  # fewer successful requests per target: median inconclusive
