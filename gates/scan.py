@@ -216,8 +216,8 @@ def _one_call(ws: Workspace, tool: str, batch: list[dict[str, str]], scan: Scan,
                  for i, layer in enumerate(batch) for p, b in layer.items()}
         git.export_blobs(ws.repo, {name: b for name, (_, _, b) in where.items()
                                    if not line_delta.is_id(b)}, root)
-        moved = line_delta.write(ws.repo, {name: b for name, (_, _, b) in where.items()
-                                           if line_delta.is_id(b)}, root, ws.scratch)
+        line_delta.write(ws.repo, {name: b for name, (_, _, b) in where.items()
+                                   if line_delta.is_id(b)}, root, ws.scratch)
         present = regular_files(root, list(where))
         found = ((in_parts(scan, root, present) if split else scan(root, present))
                  if present else [])
@@ -232,9 +232,6 @@ def _one_call(ws: Workspace, tool: str, batch: list[dict[str, str]], scan: Scan,
         for i, fs in by_layer.items():
             for f in baseline.fingerprint(fs, root / str(i) if nested else root):
                 assert f.path is not None
-                lines = moved.get(f"{i}/{f.path}" if nested else f.path)
-                if lines is not None:
-                    line_delta.place(f, lines)
                 out[(f.path, batch[i][f.path])].append(f)
         return out
 

@@ -263,8 +263,8 @@ def py(path: str) -> bool:
 
 def test_a_line_by_line_tool_reads_only_the_lines_a_big_base_lacks(repo: GitRepo) -> None:
     """`by_line`: the branch's side of a big changed file is first the lines its base
-    lacks (their findings moved back to their lines). Nothing there: nothing new, and neither the whole
-    file nor its base is scanned. A finding there: both whole sides, judged as ever."""
+    lacks. Nothing there: nothing new, and neither the whole file nor its base is
+    scanned. A finding there: both whole sides, judged as ever."""
     repo.commit({"app/big.py": BIG + "# TODO: old\n", "app/notes.txt": BIG + "# TODO: t\n"},
                 "big modules with debt")
     repo.branch("walnut/work", {"app/big.py": "# TODO: old\n" + BIG + "# TODO: new\n",
