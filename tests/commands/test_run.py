@@ -337,8 +337,10 @@ def test_ctrl_c_kills_children_and_cleans_up(repo: GitRepo, tmp_path: Path) -> N
     p = subprocess.Popen([sys.executable, "-m", "gates", "run", "--branch", "walnut/i"],
                          cwd=repo.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
-    wait_until(lambda: _alive_with(marker) or p.poll() is not None)
-    assert _alive_with(marker), "the slow gate never started"
+    # both the child and its grandchild: a signal sent before the grandchild exists
+    # cannot tell a group kill from a kill of the child alone
+    wait_until(lambda: len(_alive_with(marker)) >= 2 or p.poll() is not None)
+    assert len(_alive_with(marker)) >= 2, "the slow gate's child and grandchild never started"
     p.send_signal(2)  # SIGINT, as Ctrl-C
     out, err = p.communicate()
     assert p.returncode == 130, out + err
