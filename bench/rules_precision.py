@@ -15,7 +15,7 @@
    biggest modules of a large package with no payment code (role "big") and on the
    payment code of the corpus, each rule against the bytes of its own language.
 
-Usage: python bench/rules_precision.py [--no-time] [--jobs N]
+Usage: python bench/rules_precision.py [--no-time] [--jobs N] [--cli osemgrep|pysemgrep]
 Prints tables; asserts nothing; no timing is a pass or fail anywhere.
 """
 
@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 from gates import policy  # noqa: E402
 from gates.builtin.security.gate import Security  # noqa: E402
 from gates.builtin.security.payment import is_payment_code  # noqa: E402
-from gates.builtin.security.semgrep import parse_semgrep  # noqa: E402
+from gates.builtin.security.ruleset import bundled_rules, merged_rules  # noqa: E402
+from gates.builtin.security.semgrep import CLI_FLAGS, parse_semgrep  # noqa: E402
 from gates.gate import glob_match  # noqa: E402
 from gates.model import Finding  # noqa: E402
 
@@ -116,15 +117,22 @@ def code_files(root: Path, include: list[str] | None = None,
                   and not p.name.endswith((".min.js", ".d.ts", ".map")) and wanted(p))
 
 
-def semgrep(targets: list[Path], cwd: Path, *, jobs: int, timed: bool) -> dict[str, Any]:
-    """semgrep as the security gate runs it, with the bundled rules, on `targets`."""
+def semgrep(targets: list[Path], cwd: Path, *, jobs: int, timed: bool,
+            cli: str = "pysemgrep") -> dict[str, Any]:
+    """semgrep with the bundled rules on `targets`: as the security gate runs it with
+    `cli` "osemgrep" (its default: the rules merged into one config, semgrep's newer
+    front end); "pysemgrep" reads the rules' folder, whose ids `--time` reports with
+    their language folder (what `match_times` needs)."""
     home = Path(tempfile.mkdtemp(prefix="semgrep-home-"))
     env = {**os.environ, "HOME": str(home), "SEMGREP_SETTINGS_FILE": str(home / "s.yml"),
            "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
     try:
-        cmd = [str(BIN / "semgrep"), "scan", "--json", "--quiet", "--disable-version-check",
-               "--metrics=off", "--no-git-ignore", "--disable-nosem", "--timeout", "30",
-               "--jobs", str(jobs), "--config", str(RULES)]
+        configs = merged_rules(bundled_rules(), home / "rules") if cli == "osemgrep" else [RULES]
+        cmd = [str(BIN / "semgrep"), "scan", *CLI_FLAGS[cli], "--json", "--quiet",
+               "--disable-version-check", "--metrics=off", "--no-git-ignore",
+               "--disable-nosem", "--timeout", "30", "--jobs", str(jobs)]
+        for c in configs:
+            cmd += ["--config", str(c)]
         if timed:
             cmd.append("--time")
         cmd += ["--", *(str(t.relative_to(cwd)) for t in targets)]
@@ -157,10 +165,10 @@ def judged(data: dict[str, Any], cwd: Path) -> list[Finding]:
 GATE_DEFAULTS: dict[str, Any] = dict(Security.defaults)
 
 
-def planted_recall(jobs: int) -> dict[str, tuple[int, int]]:
+def planted_recall(jobs: int, cli: str) -> dict[str, tuple[int, int]]:
     """rule -> (planted `ruleid:` lines found, planted lines), on the rules' test targets."""
     targets = sorted(p for p in RULES.rglob("*") if p.suffix in {".py", ".js", ".ts"})
-    data = semgrep(targets, RULES, jobs=jobs, timed=False)
+    data = semgrep(targets, RULES, jobs=jobs, timed=False, cli=cli)
     found = {(r["check_id"].rsplit(".", 1)[-1], r["path"], r["start"]["line"])
              for r in data["results"]}
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -207,6 +215,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", type=int, default=1, help="semgrep jobs (1: comparable times)")
     ap.add_argument("--no-time", action="store_true", help="skip the match-time table")
+    ap.add_argument("--cli", choices=sorted(CLI_FLAGS), default=Security.defaults["semgrep_cli"],
+                    help="semgrep's front end for precision and recall (the gate's by "
+                         "default); the match times always come from pysemgrep's --time")
     args = ap.parse_args()
     cache = cache_dir()
     corpus = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["package"]
@@ -225,9 +236,10 @@ def main() -> None:
         else:
             correct += files
     shapes = code_files(SHAPES)
-    data = semgrep(correct, src, jobs=args.jobs, timed=not args.no_time)
+    data = semgrep(correct, src, jobs=args.jobs, timed=False, cli=args.cli)
     findings = judged(data, src)
-    shape_findings = judged(semgrep(shapes, SHAPES, jobs=args.jobs, timed=False), SHAPES)
+    shape_findings = judged(semgrep(shapes, SHAPES, jobs=args.jobs, timed=False,
+                                    cli=args.cli), SHAPES)
 
     rows: dict[str, Counter[str]] = defaultdict(Counter)
     unlabelled = []
@@ -243,7 +255,7 @@ def main() -> None:
         else:
             row["true" if label["verdict"] else "false"] += 1
             row["blocking_false"] += f.blocking and not label["verdict"]
-    recall = planted_recall(args.jobs)
+    recall = planted_recall(args.jobs, args.cli)
     kb = sum(p.stat().st_size for p in correct) / 1000
     print(f"corpus: {sum(1 for p in corpus if p['role'] == 'correct')} packages, "
           f"{len(correct)} files, {kb:.0f} KB; Stripe sample shapes: {len(shapes)} files\n")

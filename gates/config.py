@@ -254,6 +254,9 @@ def _check_gate_values(section: Mapping[str, Any], where: str, prefix: str) -> N
     if section.get("block_confidence", "low") not in ("high", "medium", "low"):
         raise ConfigError(f"{where}: '{prefix}block_confidence' must be \"high\", \"medium\" "
                           "or \"low\"")
+    if section.get("semgrep_cli", "osemgrep") not in ("osemgrep", "pysemgrep"):
+        raise ConfigError(f"{where}: '{prefix}semgrep_cli' must be \"osemgrep\" or "
+                          "\"pysemgrep\"")
     timeout = section.get("timeout", 1.0)
     if timeout <= 0:
         raise ConfigError(f"{where}: '{prefix}timeout' must be greater than 0")

@@ -1,5 +1,5 @@
 """The semgrep rules the security gate runs: the bundled payment-flow and auth rules
-(`gates/builtin/security/rules/`), merged into a few configs because semgrep spends
+(`gates/builtin/security/rules/`), merged into one config because semgrep spends
 most of its start-up on each config file, then the repo's own (`rules = [...]`),
 read from the *base* tree so a branch cannot add, edit or drop its own rules.
 """
@@ -26,54 +26,77 @@ def bundled_rules() -> list[Path]:
                   and p.is_file() and not {"tests", "test"} & set(p.relative_to(RULES_DIR).parts[:-1]))
 
 
-_merged: dict[tuple[tuple[str, int], ...], list[str] | None] = {}
+_merged: dict[tuple[tuple[str, int], ...], str | None] = {}
 
 
-def _merge(files: list[Path]) -> list[str] | None:
-    """The rules of `files` as few JSON configs as their ids allow (semgrep keeps one
-    rule per id in a config); None when a file is not a plain rules file."""
+def _rules_of(path: Path) -> list[Any] | None:
+    """The rules of a plain rules file (JSON or YAML), None for anything else."""
     try:
         import yaml
     except ImportError:
         return None
-    buckets: list[tuple[set[str], list[Any]]] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+        doc = json.loads(text) if path.suffix == ".json" else load_yaml(text)
+    except (OSError, ValueError, yaml.YAMLError):
+        return None  # semgrep names the problem when it reads the file itself
+    rules = doc.get("rules") if isinstance(doc, dict) else None
+    if not isinstance(rules, list) or set(doc) != {"rules"} \
+            or not all(isinstance(r, dict) for r in rules):
+        return None
+    return rules
+
+
+def _merge(files: list[Path]) -> str | None:
+    """The rules of `files` as one JSON config; None when a file is not a plain rules
+    file. One id may come in several languages (a rule file each): semgrep keeps one
+    rule per id in a config, so each further use of an id gets a numbered prefix
+    (`1.jwt-secret-fallback`): gates reads a rule's name as the id's last dotted
+    segment, as semgrep reports it whichever front end runs."""
+    out: list[Any] = []
+    uses: dict[str, int] = {}
     for f in files:
-        try:
-            doc = load_yaml(f.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            return None  # semgrep names the problem when it reads the file itself
-        rules = doc.get("rules") if isinstance(doc, dict) else None
-        if not isinstance(rules, list) or set(doc) != {"rules"}:
+        rules = _rules_of(f)
+        if rules is None:
             return None
-        ids = {str(r.get("id")) for r in rules if isinstance(r, dict)}
-        for seen, out in buckets:
-            if not seen & ids:
-                seen |= ids
-                out.extend(rules)
-                break
-        else:
-            buckets.append((ids, list(rules)))
-    return [json.dumps({"rules": rules}, default=str) for _, rules in buckets]
+        for rule in rules:
+            rid = str(rule.get("id"))
+            n = uses.get(rid, 0)
+            uses[rid] = n + 1
+            out.append({**rule, "id": f"{n}.{rid}" if n else rid})
+    return json.dumps({"rules": out}, default=str)
 
 
 def merged_rules(files: list[Path], into: Path) -> list[Path]:
-    """The bundled rule files merged into a few configs: semgrep spends most of its
+    """The bundled rule files merged into one config: semgrep spends most of its
     start-up on each config file it loads (22 files: twice the time of 2)."""
     key = tuple((str(f), f.stat().st_mtime_ns) for f in files)
     if key not in _merged:
         _merged[key] = _merge(files)
-    texts = _merged[key]
-    if texts is None:
+    text = _merged[key]
+    if text is None:
         return files
-    out = []
-    for i, text in enumerate(texts):
-        # a folder each: semgrep prefixes rule ids with the config's folder and keeps
-        # one rule per prefixed id, so two configs side by side would lose rules
-        p = into / str(i) / "rules.json"
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-        out.append(p)
-    return out
+    p = into / "rules.json"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return [p]
+
+
+def distinct_ids(configs: list[Path]) -> bool:
+    """No rule id in two of `configs`, and each a plain rules file. semgrep's older
+    front end tells such rules apart by the config's path, which it puts before the
+    id; its newer one (osemgrep) does not prefix a config outside the folder it scans,
+    and keeps one of the rules."""
+    seen: set[str] = set()
+    for c in configs:
+        rules = _rules_of(c)
+        if rules is None:
+            return False
+        ids = {str(r.get("id")) for r in rules}
+        if ids & seen:
+            return False
+        seen |= ids
+    return True
 
 
 def load_yaml(text: str) -> Any:
@@ -86,19 +109,9 @@ def load_yaml(text: str) -> Any:
 def path_free(configs: list[Path]) -> bool:
     """No rule in `configs` looks at where a file is (`paths:`): then both sides of a
     merge can share one semgrep process, in numbered folders."""
-    try:
-        import yaml
-    except ImportError:
-        return False
     for c in configs:
-        try:
-            text = c.read_text(encoding="utf-8")
-            doc = json.loads(text) if c.suffix == ".json" else load_yaml(text)
-        except (OSError, ValueError, yaml.YAMLError):
-            return False
-        rules = doc.get("rules") if isinstance(doc, dict) else None
-        if not isinstance(rules, list) or any(
-                not isinstance(r, dict) or "paths" in r for r in rules):
+        rules = _rules_of(c)
+        if rules is None or any("paths" in r for r in rules):
             return False
     return True
 
@@ -155,7 +168,7 @@ def rule_files(ctx: GateContext) -> tuple[list[Path], Callable[[str], str]]:
             else "bundled_rules is off and gates.security.rules is empty"))
     prefixes = [(str(own.resolve()) + "/", ""), (str(own) + "/", ""),
                 (str(RULES_DIR) + "/", "gates/builtin/security/rules/")]
-    bundled = re.compile("|".join(re.escape(str(d)) + r"/\d+/rules\.json"
+    bundled = re.compile("|".join(re.escape(str(d)) + r"/rules\.json"
                                   for d in {merged, merged.resolve()}))
 
     def show(text: str) -> str:

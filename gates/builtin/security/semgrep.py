@@ -23,6 +23,10 @@ SEMGREP_SEVERITY = {
     "CRITICAL": Severity.CRITICAL, "HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM,
     "LOW": Severity.LOW,
 }
+# semgrep's two command-line front ends over the same matching engine (semgrep-core):
+# osemgrep, its newer one in OCaml (`--experimental`), starts in a quarter of a second;
+# pysemgrep, its older one in Python, in about three. Both report the same JSON.
+CLI_FLAGS: dict[str, list[str]] = {"osemgrep": ["--experimental"], "pysemgrep": []}
 # semgrep errors about a target it could not (fully) parse; anything else is fatal
 PARSE_ERRORS = {"PartialParsing", "Syntax error", "Lexical error", "Other syntax error"}
 
@@ -51,8 +55,11 @@ def _error_type(err: dict[str, Any]) -> str:
     return str(kind[0] if isinstance(kind, list) and kind else kind or "")
 
 
-def parse_semgrep(raw: str, show: Callable[[str], str] = str) -> tuple[list[Finding], str]:
-    """(findings, semgrep version). `show` rewrites scratch paths in error messages."""
+def parse_semgrep(raw: str, show: Callable[[str], str] = str,
+                  targets: list[str] | None = None) -> tuple[list[Finding], str]:
+    """(findings, semgrep version). `show` rewrites scratch paths in error messages.
+    `targets`: the files semgrep was given, each of which its report must list as
+    scanned (it skips a file silently where its limits say so: a GateError here)."""
     data = output.load("semgrep", raw)
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise GateError("semgrep's JSON output has no 'results'")
@@ -74,6 +81,13 @@ def parse_semgrep(raw: str, show: Callable[[str], str] = str) -> tuple[list[Find
             span = err["spans"][0]
             where = f" ({show(str(span.get('file', '')))}:{(span.get('start') or {}).get('line')})"
         raise GateError(f"semgrep: {show(' '.join(str(msg).split()))}{where}")
+    if targets is not None:
+        scanned = {output.rel(str(p)) for p in (data.get("paths") or {}).get("scanned") or []}
+        missed = sorted({output.rel(t) for t in targets} - scanned)
+        if missed:
+            raise GateError(f"semgrep did not scan {len(missed)} of the files it was given, "
+                            f"with no error: {', '.join(missed[:3])}"
+                            f"{' …' if len(missed) > 3 else ''}")
     seen = set()
     for r in data["results"]:
         extra = r.get("extra") or {}
@@ -102,23 +116,36 @@ def parse_semgrep(raw: str, show: Callable[[str], str] = str) -> tuple[list[Find
 
 
 def run_semgrep(ctx: GateContext, root: Path, files: list[str], configs: list[Path],
-                show: Callable[[str], str]) -> tuple[list[Finding], str]:
-    """(findings, semgrep's version) of one semgrep process over `files` under `root`."""
+                show: Callable[[str], str], cli: str) -> tuple[list[Finding], str]:
+    """(findings, semgrep's version) of one semgrep process (`cli`: a key of
+    `CLI_FLAGS`) over `files` under `root`."""
     if not files:
         return [], ""
-    cmd = [ctx.config["semgrep"], "scan", "--json", "--quiet", "--disable-version-check",
-           "--metrics=off", "--no-git-ignore", "--disable-nosem",
-           "--timeout", str(int(ctx.config["rule_timeout"]))]
+    cmd = [ctx.config["semgrep"], "scan", *CLI_FLAGS[cli], "--json",
+           "--quiet", "--disable-version-check", "--metrics=off", "--no-git-ignore",
+           "--disable-nosem", "--timeout", str(int(ctx.config["rule_timeout"])),
+           "--max-target-bytes", "0"]  # no size limit: a big file is scanned, not skipped
     cmd += ["--jobs", str(scan.parts_for(root, files))]  # its files across the cores
     for c in configs:
         cmd += ["--config", str(c)]
     res = ctx.run([*cmd, "--", *files], cwd=root, env=SEMGREP_ENV)
-    if res.returncode not in (0, 1):
-        if res.stdout.strip():
-            try:
-                parse_semgrep(res.stdout, show)  # names the first error when there is one
-            except GateError as e:
-                raise GateError(f"{e} (exit {res.returncode})") from None
-        detail = " ".join(res.stderr.strip().splitlines()[-3:]) or res.stdout.strip()
-        raise GateError(f"semgrep failed (exit {res.returncode}): {show(detail[-400:])}")
-    return parse_semgrep(res.stdout, show)
+    try:
+        if res.returncode not in (0, 1):
+            if res.stdout.strip():
+                try:
+                    parse_semgrep(res.stdout, show)  # names the first error when there is one
+                except GateError as e:
+                    raise GateError(f"{e} (exit {res.returncode})") from None
+            detail = " ".join(res.stderr.strip().splitlines()[-3:]) or res.stdout.strip()
+            raise GateError(f"semgrep failed (exit {res.returncode}): {show(detail[-400:])}")
+        return parse_semgrep(res.stdout, show, files)
+    except GateError as e:
+        raise GateError(f"{e}{_other_cli(cli)}") from None
+
+
+def _other_cli(cli: str) -> str:
+    """A hint for an error of the newer CLI, which may reject what the older accepts."""
+    if cli != "osemgrep":
+        return ""
+    return (" — semgrep ran as its newer CLI (osemgrep); if the older one accepts this, "
+            "set semgrep_cli = \"pysemgrep\" in [gates.security]")

@@ -188,6 +188,78 @@ def test_bad_rules_file_or_missing_bandit_is_a_blocking_error(repo: GitRepo) -> 
     assert sec["status"] == "error" and "bandit-not-installed is not installed" in sec["reason"]
 
 
+# YAML aliases: read by semgrep's older front end (pysemgrep), rejected by its newer
+ALIASED_RULE = """
+rules:
+  - id: secret-default
+    languages: [python]
+    severity: ERROR
+    message: a secret with a literal default
+    pattern-either:
+      - patterns:
+          - pattern: os.getenv("$NAME", "$FALLBACK")
+          - metavariable-regex:
+              metavariable: $NAME
+              regex: &secret (?i).*secret
+      - patterns:
+          - pattern: os.environ.get("$NAME", "$FALLBACK")
+          - metavariable-regex:
+              metavariable: $NAME
+              regex: *secret
+"""
+
+
+def test_a_rule_only_the_older_semgrep_cli_reads_is_an_error_that_names_the_switch(
+        repo: GitRepo) -> None:
+    """osemgrep (the default front end) rejects the rule: an error that says how to run
+    the older front end, never a pass; with `semgrep_cli = "pysemgrep"` it reports."""
+    settings = 'import os\n\nKEY = os.getenv("APP_SECRET", "dev")\n'
+    for cli in ("osemgrep", "pysemgrep"):
+        repo.commit({"gates.toml": f'[gates.security]\nrules = ["aliased.yaml"]\n'
+                                   f'bundled_rules = false\nsemgrep_cli = "{cli}"\n',
+                     "aliased.yaml": ALIASED_RULE}, f"rules through {cli}")
+        repo.branch(f"acacia/{cli}", {"app/settings.py": settings})
+        res = run_gates("run", "--branch", f"acacia/{cli}", "--gate", "security", cwd=repo.path)
+        assert res.returncode == 1, res.stdout + res.stderr
+        sec = gate_of(verdict_of(repo, f"acacia/{cli}"), "security")
+        if cli == "osemgrep":
+            assert sec["status"] == "error", sec
+            assert 'semgrep_cli = "pysemgrep"' in sec["reason"], sec["reason"]
+        else:
+            assert sec["status"] == "fail", sec
+            assert [(f["rule"], f["line"]) for f in sec["findings"]] == [("secret-default", 3)]
+    repo.commit({"gates.toml": '[gates.security]\nsemgrep_cli = "fast"\n'}, "a typo")
+    res = run_gates("run", "--branch", "acacia/osemgrep", "--gate", "security", cwd=repo.path)
+    assert res.returncode == 2 and "semgrep_cli" in res.stderr, res.stdout + res.stderr
+
+
+def test_two_rule_files_that_share_an_id_both_report(repo: GitRepo) -> None:
+    """semgrep's newer front end keeps one of two rules with one id in two configs
+    outside the scanned folder; the gate then runs the older, which keeps both."""
+    rule = ("rules:\n  - id: no-dynamic-code\n    languages: [python]\n    severity: ERROR\n"
+            "    message: code run from a string\n    pattern: {}(...)\n")
+    repo.commit({"gates.toml": '[gates.security]\nrules = ["a.yaml", "b.yaml"]\n'
+                               'bundled_rules = false\n',
+                 "a.yaml": rule.format("eval"), "b.yaml": rule.format("exec")}, "two rule files")
+    repo.branch("acacia/dyn", {"app/dyn.py": "def run(a: str, b: str) -> None:\n"
+                                             "    eval(a)\n    exec(b)\n"})
+    result = run_gate(repo, "acacia/dyn", GATE)
+    found = sorted((f.rule, f.line) for f in result.findings if f.tool == "semgrep")
+    assert found == [("no-dynamic-code", 2), ("no-dynamic-code", 3)]
+
+
+def test_a_file_past_semgreps_size_limit_is_scanned(repo: GitRepo) -> None:
+    """semgrep skips a target over 1 MB without an error by default (osemgrep does, for
+    files it is given): the gate lifts the limit, and a hole at the end is found."""
+    big = "".join(f"ROUTE_{i} = '/api/v1/items/{i}'\n" for i in range(40_000))
+    assert len(big) > 1_100_000
+    hole = "import requests\n\n\ndef fetch() -> None:\n    requests.get('https://x', verify=False)\n"
+    repo.branch("acacia/big", {"app/routes.py": big + hole})
+    result = run_gate(repo, "acacia/big", GATE)
+    assert ("tls-verification-disabled", big.count("\n") + 5) in {
+        (f.rule, f.line) for f in result.findings}
+
+
 def test_a_rule_with_an_unknown_confidence_is_a_config_error(repo: GitRepo) -> None:
     """A rule that says a confidence policy does not know: one line, exit 2, no verdict."""
     rule = OWN_RULES.replace("      gates_severity: high", "      gates_severity: high\n      confidence: certain")

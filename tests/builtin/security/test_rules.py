@@ -151,6 +151,29 @@ def targets_of(rule_file: Path) -> list[Path]:
 # --- 1. the rules' own unit tests and metadata -----------------------------------------
 
 
+def test_both_semgrep_clis_report_the_same_on_every_rule_test(tmp_path: Path) -> None:
+    """The gate runs the rules through semgrep's newer front end (osemgrep,
+    `--experimental`), the rule tests above through the older: on every test target of
+    every rule, both report the same findings, word for word, and no error."""
+    targets = [str(t.relative_to(RULES_DIR)) for f in rule_files() for t in targets_of(f)]
+    got = {}
+    for cli, flags in {"pysemgrep": [], "osemgrep": ["--experimental"]}.items():
+        proc = semgrep(["scan", *flags, "--json", "--no-git-ignore", "--disable-nosem",
+                        "--config", str(RULES_DIR), *targets], cwd=RULES_DIR,
+                       home=tmp_path / cli)
+        report = json.loads(proc.stdout)
+        assert report["errors"] == [] and report["skipped_rules"] == [], (cli, report["errors"])
+        got[cli] = sorted(
+            (short_id(r["check_id"]), r["path"], r["start"]["offset"], r["end"]["offset"],
+             r["extra"]["message"], r["extra"]["severity"], json.dumps(r["extra"]["metadata"],
+                                                                       sort_keys=True))
+            for r in report["results"])
+    assert len({p for _, p, *_ in got["pysemgrep"]}) == len(targets)  # each target matched
+    assert got["osemgrep"] == got["pysemgrep"]
+
+
+
+
 def test_rule_files_have_the_required_metadata() -> None:
     files = rule_files()
     by_id: dict[str, set[str]] = {}

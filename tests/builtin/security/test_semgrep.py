@@ -26,3 +26,9 @@ def test_semgrep_output_that_is_not_a_clean_scan_fails_closed() -> None:
         "message": "Syntax error", "spans": [{"file": "web/a.ts", "start": {"line": 7}}]}]}))
     assert [(f.rule, f.location, f.severity) for f in findings] == [
         ("semgrep-parse-error", "web/a.ts:7", Severity.MEDIUM)]
+    # a file it was given and did not scan, with no error (a size limit): never a pass
+    with pytest.raises(GateError, match=r"did not scan 1 of the files.*app/big\.py"):
+        parse_semgrep(json.dumps({**ok, "paths": {"scanned": ["./app/x.py"]}}),
+                      targets=["app/x.py", "app/big.py"])
+    assert parse_semgrep(json.dumps({**ok, "paths": {"scanned": ["./app/x.py"]}}),
+                         targets=["app/x.py"]) == ([], "1.0")
