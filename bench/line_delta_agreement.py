@@ -46,6 +46,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gates.scan import PART_BYTES  # noqa: E402  (from this base side up: the line reading)
+
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gates-bench" \
     / "line-delta"
 
@@ -72,7 +76,6 @@ PAIRS: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
                ("twilio==9.3.8", "twilio-9.3.8-py2.py3-none-any.whl",
                 "fce1f629295285d583dbe1d615f114a77aab25a654ba569bb18d304d31e9ca3b")),
 }
-BIG = 48_000  # bytes: gates.scan.PART_BYTES, where the line reading starts
 # the gate with its line reading off: every file judged on both whole sides
 WHOLE = ("import runpy, gates.builtin.secrets as s; s.reads_lines_alone = lambda path: False; "
          "runpy.run_module('gates', run_name='__main__', alter_sys=True)")
@@ -167,7 +170,7 @@ def judge(repo: Path, name: str, whole: bool) -> Judged:
 def bench_pair(name: str, n_files: int, where: Path) -> Row:
     old, new = (files_of(fetch(*side)) for side in PAIRS[name])
     changed = [p for p in new if p in old and old[p] != new[p]]
-    big = sorted((p for p in changed if p.endswith(".py") and len(old[p]) >= BIG),
+    big = sorted((p for p in changed if p.endswith(".py") and len(old[p]) >= PART_BYTES),
                  key=lambda p: -len(old[p]))[:n_files]
     repo = where / name
     repo.mkdir()

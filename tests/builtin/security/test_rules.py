@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
+from gates.builtin.security.semgrep import CLI_FLAGS
+
 ROOT = Path(__file__).resolve().parents[3]
 RULES_DIR = ROOT / "gates" / "builtin" / "security" / "rules"
 
@@ -157,7 +159,7 @@ def test_both_semgrep_clis_report_the_same_on_every_rule_test(tmp_path: Path) ->
     every rule, both report the same findings, word for word, and no error."""
     targets = [str(t.relative_to(RULES_DIR)) for f in rule_files() for t in targets_of(f)]
     got = {}
-    for cli, flags in {"pysemgrep": [], "osemgrep": ["--experimental"]}.items():
+    for cli, flags in CLI_FLAGS.items():
         proc = semgrep(["scan", *flags, "--json", "--no-git-ignore", "--disable-nosem",
                         "--config", str(RULES_DIR), *targets], cwd=RULES_DIR,
                        home=tmp_path / cli)
@@ -170,8 +172,6 @@ def test_both_semgrep_clis_report_the_same_on_every_rule_test(tmp_path: Path) ->
             for r in report["results"])
     assert len({p for _, p, *_ in got["pysemgrep"]}) == len(targets)  # each target matched
     assert got["osemgrep"] == got["pysemgrep"]
-
-
 
 
 def test_rule_files_have_the_required_metadata() -> None:
